@@ -1,0 +1,61 @@
+"""Command line: `python -m listener run|migrate|psql|config|url`."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from listener.config import ConfigError, load_settings
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m listener",
+                                     description="Reactive bytebeat render service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="apply migrations and run the service")
+    sub.add_parser("migrate", help="apply pending migrations and exit")
+    sub.add_parser("psql", help="open psql on the service's database")
+    sub.add_parser("url", help="print the database URL (starts the embedded server if needed)")
+    sub.add_parser("config", help="print the effective configuration, secrets masked")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+
+    from listener.service import apply_migrations, database_url, run_service
+
+    if args.command == "config":
+        for key, value in settings.masked().items():
+            print(f"{key}={value}")
+        return 0
+    if args.command == "run":
+        return asyncio.run(run_service(settings))
+    dsn = database_url(settings)
+    if args.command == "url":
+        print(dsn)
+        return 0
+    if args.command == "migrate":
+        applied = asyncio.run(apply_migrations(dsn, settings))
+        print(f"applied: {', '.join(applied) if applied else 'nothing (up to date)'}")
+        return 0
+    if args.command == "psql":
+        from listener.db.embedded import psql_path
+
+        psql = str(psql_path()) if not settings.database_url else "psql"
+        os.execvp(psql, [psql, dsn])
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Service configuration: read from the environment once at start, validated, frozen.
+
+Every setting has a default and an allowed range; a bad value stops the service
+with one line naming the variable, the value and what is allowed. Nothing below
+`listener.service` reads the environment: the `Settings` object is passed down.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting has a value outside what is allowed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / ".data"
+    worker_id: str = ""
+    render_duration: int = 120
+    render_timeout_ms: int = 120_000
+    fade_in_seconds: float = 0.0
+    fade_out_seconds: float = 0.5
+    max_concurrent_jobs: int = 2
+    render_processes: int = 0  # 0: one per core
+    max_retries: int = 3
+    retry_delay_ms: int = 1000
+    job_lease_seconds: float = 30.0
+    safety_sweep_seconds: float = 60.0
+    shutdown_grace_seconds: float = 30.0
+    storage_dir: Path = PROJECT_ROOT / ".data" / "storage"
+    public_base_url: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_level: str = "INFO"
+
+    @property
+    def max_attempts(self) -> int:
+        return 1 + self.max_retries
+
+    @property
+    def render_timeout_s(self) -> float:
+        return self.render_timeout_ms / 1000.0
+
+    @property
+    def files_base_url(self) -> str:
+        base = self.public_base_url or f"http://{self.http_host}:{self.http_port}"
+        return base.rstrip("/") + "/files/"
+
+    def masked(self) -> dict[str, str]:
+        """The effective configuration for printing, with secrets masked."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "database_url" and value:
+                value = _mask_url(value)
+            out[f.name] = str(value)
+        return out
+
+
+def _mask_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int | None = None) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    allowed = f"an integer from {lo} to {hi}" if hi is not None else f"an integer >= {lo}"
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not valid: expected {allowed}") from None
+    if value < lo or (hi is not None and value > hi):
+        raise ConfigError(f"{name}={raw!r} is out of range: expected {allowed}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float | None = None) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    allowed = f"a number from {lo:g} to {hi:g}" if hi is not None else f"a number >= {lo:g}"
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not valid: expected {allowed}") from None
+    if not (value >= lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{name}={raw!r} is out of range: expected {allowed}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().upper() if name == "LOG_LEVEL" else raw.strip()
+    if value not in choices:
+        raise ConfigError(f"{name}={raw!r} is not valid: expected one of {', '.join(choices)}")
+    return value
+
+
+def load_dotenv(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines of a .env file (comments, blank lines, quotes allowed)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment (plus `.env` in the working directory,
+    whose values do not override variables already set)."""
+    if env is None:
+        env = {**load_dotenv(Path.cwd() / ".env"), **os.environ}
+    data_dir = Path(env.get("DATA_DIR") or PROJECT_ROOT / ".data")
+    http_host = env.get("HTTP_HOST") or "127.0.0.1"
+    timeout_ms = _int(env, "RENDER_TIMEOUT_MS", 120_000, 1000)
+    return Settings(
+        database_url=env.get("DATABASE_URL") or None,
+        data_dir=data_dir,
+        worker_id=env.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
+        render_duration=_int(env, "RENDER_DURATION", 120, 1, 3600),
+        render_timeout_ms=timeout_ms,
+        fade_in_seconds=_float(env, "FADE_IN_SECONDS", 0.0, 0.0, 60.0),
+        fade_out_seconds=_float(env, "FADE_OUT_SECONDS", 0.5, 0.0, 60.0),
+        max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 2, 1, 64),
+        render_processes=_int(env, "RENDER_PROCESSES", 0, 0, 64),
+        max_retries=_int(env, "MAX_RETRIES", 3, 0, 100),
+        retry_delay_ms=_int(env, "RETRY_DELAY_MS", 1000, 1, 3_600_000),
+        job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", 30.0, 1.0, 3600.0),
+        safety_sweep_seconds=_float(env, "SAFETY_SWEEP_SECONDS", 60.0, 1.0, 86400.0),
+        shutdown_grace_seconds=_float(env, "SHUTDOWN_GRACE_SECONDS", 30.0, 0.0, 3600.0),
+        storage_dir=Path(env.get("STORAGE_DIR") or data_dir / "storage"),
+        public_base_url=env.get("PUBLIC_BASE_URL") or "",
+        http_host=http_host,
+        http_port=_int(env, "HTTP_PORT", 8080, 0, 65535),
+        log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    )

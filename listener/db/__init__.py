@@ -1,0 +1,1 @@
+"""Everything that talks to PostgreSQL: named queries, migrations, the embedded server."""

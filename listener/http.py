@@ -1,0 +1,93 @@
+"""The service's HTTP server: health, stats, and the files of the local storage."""
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from listener.storage import FileStorage, UnsafeKeyError
+
+if TYPE_CHECKING:
+    from listener.worker import Worker
+
+WORKER = web.AppKey("worker", object)
+STORAGE = web.AppKey("storage", object)
+
+
+def build_app(worker: "Worker", storage: FileStorage | None) -> web.Application:
+    app = web.Application()
+    app[WORKER] = worker
+    app[STORAGE] = storage
+    app.router.add_get("/health", health)
+    app.router.add_get("/stats", stats)
+    app.router.add_get("/files/{key:.+}", serve_file)
+    return app
+
+
+async def health(request: web.Request) -> web.Response:
+    worker: Worker = request.app[WORKER]
+    listening = worker.listener.connected
+    body = {
+        "status": "ok" if listening else "degraded",
+        "worker_id": worker.worker_id,
+        "uptime_s": round(time.time() - worker.stats.started_at, 3),
+        "active_jobs": len(worker.running),
+        "listen_connected": listening,
+        "listen_connects": worker.listener.connects,
+        "stopping": worker._stopping,
+    }
+    return web.json_response(body, status=200 if listening else 503)
+
+
+async def stats(request: web.Request) -> web.Response:
+    worker: Worker = request.app[WORKER]
+    s = worker.stats
+    finished = s.succeeded + s.failed
+    return web.json_response({
+        "total_processed": s.processed,
+        "succeeded": s.succeeded,
+        "failed": s.failed,
+        "retried": s.retried,
+        "stale_discarded": s.stale,
+        "average_processing_s": round(s.busy_seconds / finished, 4) if finished else None,
+        "currently_processing": len(worker.running),
+        "uptime_s": round(time.time() - s.started_at, 3),
+    })
+
+
+async def serve_file(request: web.Request) -> web.StreamResponse:
+    storage: FileStorage | None = request.app[STORAGE]
+    if storage is None:
+        raise web.HTTPNotFound()
+    key = request.match_info["key"]
+    try:
+        path: Path = storage.path_for(key)
+    except UnsafeKeyError:
+        raise web.HTTPNotFound() from None
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket early, so the real port (HTTP_PORT=0 picks one)
+    is known before the storage's public URLs are built."""
+    return socket.create_server((host, port), reuse_port=False)
+
+
+class HttpServer:
+    def __init__(self, app: web.Application, sock: socket.socket):
+        self.app, self.sock = app, sock
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        await web.SockSite(self._runner, self.sock).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,173 @@
+"""A pool of render processes that can kill one render without losing the pool.
+
+`concurrent.futures.ProcessPoolExecutor` cannot stop a running task, and a
+runaway song must be stopped. Each slot here is one long-lived process fed
+through a pipe; the asyncio side waits on the pipe's file descriptor. On a
+timeout or a cancellation the slot's process is killed and replaced, and the
+other slots keep serving.
+
+Tasks are module-level functions `fn(payload, report) -> result`; `report(x)`
+sends a progress value back while the task runs.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+
+class RenderTimeout(Exception):
+    """The task ran past its time limit and its process was killed."""
+
+
+class RenderProcessDied(Exception):
+    """The process running the task exited without answering."""
+
+
+class TaskFailed(Exception):
+    """The task raised; carries the exception's type name and message."""
+
+    def __init__(self, kind: str, message: str, permanent: bool):
+        super().__init__(message)
+        self.kind, self.message, self.permanent = kind, message, permanent
+
+
+def _serve(conn: Connection, permanent_types: tuple[str, ...]) -> None:
+    """Body of a pool process: run tasks until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when we stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    while True:
+        try:
+            fn, payload = conn.recv()
+        except (EOFError, OSError):
+            return
+
+        def report(value: Any) -> None:
+            conn.send(("progress", value))
+
+        try:
+            conn.send(("ok", fn(payload, report)))
+        except BaseException as exc:  # sent back, never lost silently
+            names = {c.__name__ for c in type(exc).__mro__}
+            permanent = bool(names & set(permanent_types))
+            conn.send(("error", type(exc).__name__, str(exc) or repr(exc), permanent))
+
+
+@dataclass
+class _Slot:
+    process: multiprocessing.Process
+    conn: Connection
+
+
+class RenderPool:
+    def __init__(self, size: int, permanent_error_types: tuple[str, ...] = ("EngineError",)):
+        self.size = size or os.cpu_count() or 1
+        self._permanent = permanent_error_types
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue[_Slot] | None = None
+        self._slots: list[_Slot] = []
+        self.restarts = 0
+
+    def _spawn(self) -> _Slot:
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(target=_serve, args=(child, self._permanent),
+                                 name="render", daemon=True)
+        proc.start()
+        child.close()
+        slot = _Slot(proc, parent)
+        self._slots.append(slot)
+        return slot
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            self._idle.put_nowait(self._spawn())
+
+    async def warm_up(self, fn: Callable, payload: Any) -> None:
+        """Run `fn` once in every process so the first real render pays no imports."""
+        await asyncio.gather(*(self.run(fn, payload, timeout=120) for _ in range(self.size)),
+                             return_exceptions=True)
+
+    async def run(self, fn: Callable, payload: Any, timeout: float,
+                  on_progress: Callable[[Any], None] | None = None) -> Any:
+        assert self._idle is not None, "RenderPool.start() was not awaited"
+        slot = await self._idle.get()
+        healthy = False
+        try:
+            result = await self._call(slot, fn, payload, timeout, on_progress)
+            healthy = True
+            return result
+        except TaskFailed:
+            healthy = True
+            raise
+        finally:
+            if healthy:
+                self._idle.put_nowait(slot)
+            else:
+                await self._replace(slot)
+
+    async def _call(self, slot: _Slot, fn, payload, timeout, on_progress) -> Any:
+        loop = asyncio.get_running_loop()
+        messages: asyncio.Queue = asyncio.Queue()
+        fd = slot.conn.fileno()
+
+        def readable() -> None:
+            try:
+                while slot.conn.poll():
+                    messages.put_nowait(slot.conn.recv())
+            except (EOFError, OSError):
+                messages.put_nowait(("died",))
+                loop.remove_reader(fd)
+
+        slot.conn.send((fn, payload))
+        loop.add_reader(fd, readable)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RenderTimeout(f"killed after {timeout:g} s")
+                try:
+                    msg = await asyncio.wait_for(messages.get(), remaining)
+                except asyncio.TimeoutError:
+                    raise RenderTimeout(f"killed after {timeout:g} s") from None
+                if msg[0] == "progress":
+                    if on_progress is not None:
+                        on_progress(msg[1])
+                elif msg[0] == "ok":
+                    return msg[1]
+                elif msg[0] == "error":
+                    raise TaskFailed(msg[1], msg[2], msg[3])
+                else:
+                    code = slot.process.exitcode
+                    raise RenderProcessDied(f"render process exited unexpectedly (exit code {code})")
+        finally:
+            loop.remove_reader(fd)
+
+    async def _replace(self, slot: _Slot) -> None:
+        """Kill a slot's process (timed out, cancelled or dead) and start a new one."""
+        self.restarts += 1
+        if slot.process.is_alive():
+            slot.process.kill()
+        await asyncio.to_thread(slot.process.join, 5)
+        slot.conn.close()
+        self._slots.remove(slot)
+        if self._idle is not None:
+            self._idle.put_nowait(self._spawn())
+
+    async def close(self) -> None:
+        for slot in list(self._slots):
+            slot.conn.close()  # the process sees EOF and exits
+        for slot in list(self._slots):
+            await asyncio.to_thread(slot.process.join, 2)
+            if slot.process.is_alive():
+                slot.process.kill()
+        self._slots.clear()

@@ -1,0 +1,67 @@
+"""Wires the service together: database, migrations, render pool, storage, HTTP, worker."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import asyncpg
+
+from listener.config import Settings
+from listener.db.embedded import embedded_database_url
+from listener.db.migrate import migrate
+from listener.db.queries import QUERIES
+from listener.http import HttpServer, bind, build_app
+from listener.jobs.bytebeat import warm_up_in_process
+from listener.render_pool import RenderPool
+from listener.storage import FileStorage
+from listener.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+def database_url(settings: Settings) -> str:
+    return settings.database_url or embedded_database_url(settings.data_dir)
+
+
+async def apply_migrations(dsn: str, settings: Settings | None = None) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        applied = await migrate(conn)
+        if settings is not None:
+            await conn.fetchval(QUERIES["set_default_duration"], settings.render_duration)
+        return applied
+    finally:
+        await conn.close()
+
+
+async def run_service(settings: Settings) -> int:
+    dsn = database_url(settings)
+    await apply_migrations(dsn, settings)
+    sock = bind(settings.http_host, settings.http_port)
+    port = sock.getsockname()[1]
+    base_url = settings.public_base_url or f"http://{settings.http_host}:{port}"
+    storage = FileStorage(settings.storage_dir, base_url.rstrip("/") + "/files/")
+
+    db = await asyncpg.create_pool(dsn, min_size=1, max_size=settings.max_concurrent_jobs + 3)
+    pool = RenderPool(settings.render_processes)
+    await pool.start()
+    warm = asyncio.create_task(pool.warm_up(warm_up_in_process, None))
+    worker = Worker(settings, dsn, db, pool, storage, staging_dir=settings.data_dir / "staging")
+    http = HttpServer(build_app(worker, storage), sock)
+    await http.start()
+    log.info("worker %s serving http://%s:%d (files under %s)", settings.worker_id,
+             settings.http_host, port, storage.root)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, worker.stop)
+    try:
+        await worker.run()
+    finally:
+        warm.cancel()
+        await http.stop()
+        await pool.close()
+        await db.close()
+    log.info("stopped")
+    return 0

@@ -1,0 +1,69 @@
+"""Local file storage under STORAGE_DIR, served by the service's HTTP server at /files/."""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote
+
+from listener.errors import StorageError
+
+
+class UnsafeKeyError(ValueError):
+    """A key that would name a file outside the storage root."""
+
+
+class FileStorage:
+    def __init__(self, root: Path, base_url: str):
+        self.root = root.resolve()
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, key: str) -> Path:
+        """The file for `key`; refuses keys that are absolute, contain `..`, empty
+        parts, backslashes or NUL, or resolve (through symlinks) outside the root."""
+        if not key or "\x00" in key or "\\" in key or key.startswith("/"):
+            raise UnsafeKeyError(f"unsafe storage key {key!r}")
+        parts = PurePosixPath(key).parts
+        if any(p in ("", ".", "..") for p in parts) or len(parts) != len(key.split("/")):
+            raise UnsafeKeyError(f"unsafe storage key {key!r}")
+        path = (self.root / key).resolve()
+        if path != self.root and self.root not in path.parents:
+            raise UnsafeKeyError(f"unsafe storage key {key!r}")
+        return path
+
+    def url_for(self, key: str) -> str:
+        return self.base_url + quote(key)
+
+    def key_for_url(self, url: str) -> str | None:
+        if not url or not url.startswith(self.base_url):
+            return None
+        return unquote(url[len(self.base_url):])
+
+    async def put_file(self, key: str, source: Path) -> str:
+        target = self.path_for(key)
+        try:
+            await asyncio.to_thread(self._copy_atomically, source, target)
+        except OSError as exc:
+            raise StorageError(f"could not store {key}: {exc.strerror or exc}") from exc
+        return self.url_for(key)
+
+    @staticmethod
+    def _copy_atomically(source: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    async def exists(self, key: str) -> bool:
+        return self.path_for(key).is_file()
+
+    async def delete(self, key: str) -> None:
+        self.path_for(key).unlink(missing_ok=True)

@@ -1,0 +1,301 @@
+"""The worker: wakes on notifications, claims jobs, runs them, writes outcomes.
+
+No polling: it sleeps until a NOTIFY arrives, a timer reaches the earliest
+delayed job or expiring lease, or the slow safety sweep is due. Every wake is
+the same sweep: requeue expired leases, claim up to the free capacity, and set
+the next timer.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import orjson
+
+from listener.config import Settings
+from listener.db.queries import QUERIES
+from listener.errors import PermanentJobError, TransientError
+from listener.jobs.bytebeat import BytebeatJob, render_in_process
+from listener.notifications import NotificationListener
+from listener.render_pool import RenderPool, RenderProcessDied, RenderTimeout, TaskFailed
+from listener.storage import Storage
+
+log = logging.getLogger(__name__)
+
+JOBS_CHANNEL = "render_jobs"
+KINDS = ["bytebeat"]
+
+# Errors that mean "the database is not reachable right now".
+DB_UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
+                  asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                  asyncpg.AdminShutdownError, asyncpg.TooManyConnectionsError)
+
+
+@dataclass
+class Stats:
+    started_at: float = field(default_factory=time.time)
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    retried: int = 0
+    stale: int = 0
+    busy_seconds: float = 0.0
+
+
+class Worker:
+    def __init__(self, settings: Settings, dsn: str, db: asyncpg.Pool, pool: RenderPool,
+                 storage: Storage, staging_dir: Path):
+        self.settings = settings
+        self.worker_id = settings.worker_id
+        self.db = db
+        self.pool = pool
+        self.storage = storage
+        self.staging_dir = staging_dir
+        self.stats = Stats()
+        self.listener = NotificationListener(dsn, [JOBS_CHANNEL], self._on_notify, self.wake)
+        self.running: dict[int, asyncio.Task] = {}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._next_due: float | None = None
+        self._last_sweep = 0.0
+        self._backoff = 0.0
+
+    # -- waking -----------------------------------------------------------------
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _on_notify(self, channel: str, payload: str) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop claiming; `run` then drains the running jobs and returns."""
+        if not self._stopping:
+            log.info("stopping: no new claims; %d job(s) running", len(self.running))
+        self._stopping = True
+        self._wake.set()
+
+    @property
+    def capacity(self) -> int:
+        return self.settings.max_concurrent_jobs - len(self.running)
+
+    def _sleep_seconds(self) -> float:
+        now = time.monotonic()
+        due = self._last_sweep + self.settings.safety_sweep_seconds
+        if self._next_due is not None:
+            due = min(due, self._next_due)
+        return max(0.0, due - now)
+
+    # -- main loop ----------------------------------------------------------------
+    async def run(self) -> None:
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+        listen_task = asyncio.create_task(self.listener.run(), name="listen")
+        heartbeat_task = asyncio.create_task(self._heartbeat(), name="heartbeat")
+        try:
+            while not self._stopping:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._sleep_seconds())
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+                if self._stopping:
+                    break
+                try:
+                    await self._sweep()
+                    self._backoff = 0.0
+                except DB_UNAVAILABLE as exc:
+                    self._backoff = min(max(self._backoff * 2, 0.1), 5.0)
+                    self._next_due = time.monotonic() + self._backoff * random.uniform(0.5, 1.5)
+                    log.warning("sweep failed, database unavailable (%s); again in %.1f s",
+                                exc, self._backoff)
+            await self._drain()
+        finally:
+            heartbeat_task.cancel()
+            await self.listener.close()
+            listen_task.cancel()
+            await asyncio.gather(listen_task, heartbeat_task, return_exceptions=True)
+
+    async def _sweep(self) -> None:
+        self._last_sweep = time.monotonic()
+        async with self.db.acquire() as conn:
+            await conn.fetchval(QUERIES["requeue_expired"], self.settings.max_attempts)
+            while self.capacity > 0 and not self._stopping:
+                want = self.capacity
+                rows = await conn.fetch(QUERIES["claim_jobs"], self.worker_id, want,
+                                        self.settings.job_lease_seconds, KINDS)
+                for row in rows:
+                    self._start(row)
+                if len(rows) < want:
+                    break
+            seconds = await conn.fetchval(QUERIES["next_wakeup"], KINDS, self.worker_id)
+        self._next_due = None if seconds is None else time.monotonic() + max(0.0, seconds) + 0.005
+
+    def _start(self, row) -> None:
+        job_id = row["job_id"]
+        log.info("claimed job %s (post %s, attempt %s)", job_id, row["post_id"], row["attempts"])
+        task = asyncio.create_task(self._run_job(row), name=f"job-{job_id}")
+        self.running[job_id] = task
+
+    # -- one job -----------------------------------------------------------------
+    async def _run_job(self, row) -> None:
+        job_id = row["job_id"]
+        started = time.perf_counter()
+        try:
+            await self._execute(row)
+        except asyncio.CancelledError:
+            if not getattr(self.running.get(job_id), "lease_lost", False):
+                await self._db_call("release_job", job_id, self.worker_id)
+                log.info("job %s released", job_id)
+            raise
+        except TaskFailed as exc:
+            if exc.permanent:
+                await self._fail(job_id, exc.message)
+            else:
+                await self._retry(row, f"internal error in the renderer: {exc.kind}: {exc.message}")
+        except RenderTimeout as exc:
+            await self._fail(job_id, f"render timed out: exceeded RENDER_TIMEOUT_MS="
+                                     f"{self.settings.render_timeout_ms} ms and was stopped ({exc})")
+        except PermanentJobError as exc:
+            await self._fail(job_id, str(exc))
+        except (TransientError, RenderProcessDied, *DB_UNAVAILABLE) as exc:
+            await self._retry(row, str(exc) or type(exc).__name__)
+        except Exception as exc:
+            log.exception("job %s: unexpected error", job_id)
+            await self._retry(row, f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            self.stats.busy_seconds += time.perf_counter() - started
+            self.running.pop(job_id, None)
+            self._wake.set()
+
+    async def _execute(self, row) -> None:
+        job = BytebeatJob.from_claim(row)
+        payload = job.payload(self.staging_dir, self.settings.fade_in_seconds,
+                              self.settings.fade_out_seconds, self.settings.render_timeout_s)
+        path = Path(payload["path"])
+        try:
+            await self._set_stage(job.job_id, "rendering", 5)
+            info = await self.pool.run(render_in_process, payload,
+                                       timeout=self.settings.render_timeout_s + 1.0)
+            await self._set_stage(job.job_id, "uploading", 90)
+            url = await self.storage.put_file(job.storage_key, path)
+        finally:
+            path.unlink(missing_ok=True)
+        result = {**info, "key": job.storage_key, "url": url, "signature": job.signature,
+                  "worker": self.worker_id}
+        outcome, replaced = await self._db_call_row(
+            "complete_post_render", job.job_id, self.worker_id, job.signature, url,
+            job.duration, orjson.dumps(result).decode())
+        self.stats.processed += 1
+        if outcome == "done":
+            self.stats.succeeded += 1
+            log.info("job %s done: post %s -> %s (%s tier, %.3f s)", job.job_id, job.post_id,
+                     url, info["tier"], info["render_s"])
+            if replaced:
+                await self._delete_replaced(replaced)
+        elif outcome == "stale":
+            self.stats.stale += 1
+            log.info("job %s: post %s changed during the render; result discarded",
+                     job.job_id, job.post_id)
+            await self._delete_unreferenced(job)
+        else:
+            log.warning("job %s: lease lost before completion; result not written", job.job_id)
+
+    async def _delete_replaced(self, url: str) -> None:
+        key = self.storage.key_for_url(url)
+        if key is not None:
+            try:
+                await self.storage.delete(key)
+            except Exception as exc:  # a leftover object is harmless; gc removes it
+                log.warning("could not delete replaced object %s: %s", key, exc)
+
+    async def _delete_unreferenced(self, job: BytebeatJob) -> None:
+        url = self.storage.url_for(job.storage_key)
+        if not await self._db_call("url_is_referenced", url):
+            await self.storage.delete(job.storage_key)
+
+    # -- outcomes ------------------------------------------------------------------
+    async def _fail(self, job_id: int, message: str) -> None:
+        log.warning("job %s failed: %s", job_id, message)
+        self.stats.processed += 1
+        self.stats.failed += 1
+        await self._db_call("fail_job", job_id, self.worker_id, message)
+
+    async def _retry(self, row, message: str) -> None:
+        attempt = row["attempts"]
+        base = self.settings.retry_delay_ms / 1000.0
+        delay = min(base * 2 ** (attempt - 1), 600.0) * random.uniform(0.5, 1.5)
+        state = await self._db_call("retry_job", row["job_id"], self.worker_id, message, delay,
+                                    self.settings.max_attempts)
+        self.stats.retried += 1
+        log.warning("job %s: %s; %s", row["job_id"], message,
+                    f"retry in {delay:.2f} s" if state == "queued" else state)
+
+    async def _set_stage(self, job_id: int, stage: str, progress: int) -> None:
+        try:
+            await self.db.execute(QUERIES["set_stage"], job_id, self.worker_id, stage, progress)
+        except DB_UNAVAILABLE as exc:
+            log.debug("stage update skipped: %s", exc)
+
+    async def _db_call(self, name: str, *args):
+        """Run a named query, retrying while the database is unreachable (up to ~30 s;
+        after that the lease expires and another worker takes over)."""
+        delay = 0.1
+        for attempt in range(12):
+            try:
+                return await self.db.fetchval(QUERIES[name], *args)
+            except DB_UNAVAILABLE as exc:
+                if attempt == 11:
+                    raise TransientError(f"database unavailable: {exc}") from exc
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 5.0)
+
+    async def _db_call_row(self, name: str, *args):
+        delay = 0.1
+        for attempt in range(12):
+            try:
+                row = await self.db.fetchrow(QUERIES[name], *args)
+                return tuple(row)
+            except DB_UNAVAILABLE as exc:
+                if attempt == 11:
+                    raise TransientError(f"database unavailable: {exc}") from exc
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 5.0)
+
+    # -- leases ------------------------------------------------------------------
+    async def _heartbeat(self) -> None:
+        interval = self.settings.job_lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            ids = list(self.running)
+            if not ids:
+                continue
+            try:
+                owned = {r["id"] for r in await self.db.fetch(
+                    QUERIES["renew_leases"], self.worker_id, ids, self.settings.job_lease_seconds)}
+            except DB_UNAVAILABLE as exc:
+                log.warning("lease renewal failed: %s", exc)
+                continue
+            for job_id in ids:
+                task = self.running.get(job_id)
+                if job_id not in owned and task is not None and not task.done():
+                    log.warning("job %s: lease lost; stopping its render", job_id)
+                    task.lease_lost = True  # type: ignore[attr-defined]
+                    task.cancel()
+
+    # -- shutdown ------------------------------------------------------------------
+    async def _drain(self) -> None:
+        if not self.running:
+            return
+        tasks = list(self.running.values())
+        grace = self.settings.shutdown_grace_seconds
+        log.info("waiting up to %.0f s for %d running job(s)", grace, len(tasks))
+        done, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            log.info("released %d job(s) for other workers", len(pending))

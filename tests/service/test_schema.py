@@ -1,0 +1,164 @@
+"""The schema's triggers and functions, driven through SQL as apps do."""
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from listener.db.migrate import discover, migrate
+from listener.signature import render_signature
+
+
+async def jobs(db, post_id=None):
+    if post_id is None:
+        return await db.fetch("SELECT * FROM render_jobs ORDER BY id")
+    return await db.fetch("SELECT * FROM render_jobs WHERE post_id = $1 ORDER BY id", post_id)
+
+
+async def test_signature_sql_equals_python(db):
+    cases = [
+        ("t*(t>>5|t>>8)", "uint8", 8000, 120),
+        ("", "float", 44100, 1),
+        ("sin(t/10)\n// é ü 音\n", "func", 48000, 30),
+        ("a=1;b=2", "bad\nmode", 1, 3600),
+        ("'quoted' \\ back", "int8", 22050, 7),
+    ]
+    for expression, mode, rate, duration in cases:
+        sql = await db.fetchval("SELECT render_signature($1, $2, $3, $4)",
+                                expression, mode, rate, duration)
+        assert sql == render_signature(expression, mode, rate, duration)
+    assert len({render_signature(*c) for c in cases}) == len(cases)
+
+
+async def test_post_signature_uses_default_duration(db):
+    await db.execute("SELECT set_default_render_duration(120)")
+    post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+    job = (await jobs(db, post_id))[0]
+    assert job["signature"] == render_signature("t", "uint8", 8000, 120)
+    await db.execute("UPDATE posts SET prerender_duration = 120 WHERE id = $1", post_id)
+    assert len(await jobs(db, post_id)) == 1, "same effective duration: same signature, no job"
+
+
+async def test_insert_enqueues_and_notifies_once_per_statement(database, db):
+    listener = await asyncpg.connect(database)
+    got = []
+    await listener.add_listener("render_jobs", lambda *a: got.append(a[3]))
+    await db.execute("INSERT INTO posts (expression) SELECT 't*' || g FROM generate_series(1, 50) g")
+    await asyncio.sleep(0.2)
+    await listener.close()
+    assert len(await jobs(db)) == 50
+    assert got == [""], "one empty notification for the whole statement"
+
+
+async def test_draft_then_publish(db):
+    post_id = await db.fetchval("INSERT INTO posts (expression, is_draft) VALUES ('t', true) RETURNING id")
+    assert await jobs(db, post_id) == []
+    await db.execute("UPDATE posts SET expression = 't>>1' WHERE id = $1", post_id)
+    assert await jobs(db, post_id) == []
+    await db.execute("UPDATE posts SET is_draft = false WHERE id = $1", post_id)
+    assert [j["state"] for j in await jobs(db, post_id)] == ["queued"]
+
+
+async def test_title_edit_enqueues_nothing(db):
+    post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+    await db.execute("UPDATE posts SET title = 'new title' WHERE id = $1", post_id)
+    await db.execute("UPDATE posts SET sample_url = 'x', render_error = NULL WHERE id = $1", post_id)
+    assert len(await jobs(db, post_id)) == 1
+
+
+async def test_edit_cancels_queued_job_of_old_inputs(db):
+    post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+    await db.execute("UPDATE posts SET expression = 't*2' WHERE id = $1", post_id)
+    await db.execute("UPDATE posts SET expression = 't*3' WHERE id = $1", post_id)
+    states = [(j["state"], j["signature"]) for j in await jobs(db, post_id)]
+    assert [s for s, _ in states] == ["cancelled", "cancelled", "queued"]
+    assert states[-1][1] == render_signature("t*3", "uint8", 8000, 120)
+
+
+async def test_rerender_request_and_no_duplicates(db):
+    post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+    # Asking again while a job for the same inputs is queued adds nothing.
+    await db.execute("UPDATE posts SET pre_rendered = false WHERE id = $1", post_id)
+    assert len(await jobs(db, post_id)) == 1
+    # A finished render, then pre_rendered = false: a new job.
+    await db.execute("UPDATE render_jobs SET state = 'done' WHERE post_id = $1", post_id)
+    sig = render_signature("t", "uint8", 8000, 120)
+    await db.execute("UPDATE posts SET pre_rendered = true, sample_url = 'u', prerender_signature = $2"
+                     " WHERE id = $1", post_id, sig)
+    assert len(await jobs(db, post_id)) == 1, "the worker's own result write enqueues nothing"
+    await db.execute("UPDATE posts SET pre_rendered = false WHERE id = $1", post_id)
+    assert [j["state"] for j in await jobs(db, post_id)] == ["done", "queued"]
+
+
+async def test_input_change_clears_pre_rendered_and_revert_restores_it(db):
+    sig = render_signature("t", "uint8", 8000, 120)
+    post_id = await db.fetchval(
+        "INSERT INTO posts (expression, pre_rendered, sample_url, prerender_signature)"
+        " VALUES ('t', true, 'u', $1) RETURNING id", sig)
+    assert await jobs(db, post_id) == [], "already rendered for these inputs"
+    await db.execute("UPDATE posts SET expression = 't*2' WHERE id = $1", post_id)
+    assert await db.fetchval("SELECT pre_rendered FROM posts WHERE id = $1", post_id) is False
+    await db.execute("UPDATE posts SET expression = 't' WHERE id = $1", post_id)
+    assert await db.fetchval("SELECT pre_rendered FROM posts WHERE id = $1", post_id) is True
+    assert [j["state"] for j in await jobs(db, post_id)] == ["cancelled"]
+
+
+async def test_claim_skip_locked_and_complete_only_if_current(db):
+    await db.execute("INSERT INTO posts (expression) SELECT 't' || g FROM generate_series(1, 3) g")
+    a = await db.fetch("SELECT * FROM claim_render_jobs('a', 2, 30, '{bytebeat}')")
+    b = await db.fetch("SELECT * FROM claim_render_jobs('b', 5, 30, '{bytebeat}')")
+    assert len(a) == 2 and len(b) == 1
+    assert {r["job_id"] for r in a}.isdisjoint({r["job_id"] for r in b})
+    job = a[0]
+    await db.execute("UPDATE posts SET expression = 'changed' WHERE id = $1", job["post_id"])
+    row = await db.fetchrow("SELECT * FROM complete_post_render($1, 'a', $2, 'url', $3, '{}')",
+                            job["job_id"], job["signature"], job["duration"])
+    assert row["outcome"] == "stale"
+    post = await db.fetchrow("SELECT * FROM posts WHERE id = $1", job["post_id"])
+    assert post["pre_rendered"] is False and post["sample_url"] is None
+    job2 = a[1]
+    row = await db.fetchrow("SELECT * FROM complete_post_render($1, 'b', $2, 'url', $3, '{}')",
+                            job2["job_id"], job2["signature"], job2["duration"])
+    assert row["outcome"] == "lost", "only the lease owner completes"
+    row = await db.fetchrow("SELECT * FROM complete_post_render($1, 'a', $2, 'url2', $3, '{}')",
+                            job2["job_id"], job2["signature"], job2["duration"])
+    assert row["outcome"] == "done"
+    post = await db.fetchrow("SELECT * FROM posts WHERE id = $1", job2["post_id"])
+    assert post["pre_rendered"] and post["sample_url"] == "url2"
+    assert post["prerender_signature"] == job2["signature"] and post["prerender_duration"] == 120
+
+
+async def test_expired_lease_requeues_then_fails(db):
+    await db.execute("INSERT INTO posts (expression) VALUES ('t')")
+    for attempt in (1, 2):
+        [job] = await db.fetch("SELECT * FROM claim_render_jobs('w', 1, 0.01, '{bytebeat}')")
+        assert job["attempts"] == attempt
+        await asyncio.sleep(0.05)
+        assert await db.fetchval("SELECT requeue_expired_render_jobs(2)") == 1
+    state, error = await db.fetchrow("SELECT state, error FROM render_jobs")
+    assert state == "failed" and "stopped renewing its lease" in error
+    assert "gave up after 2 attempts" in await db.fetchval("SELECT render_error FROM posts")
+
+
+async def test_migrations_are_idempotent_and_concurrent(server_url):
+    from tests.conftest import with_database
+    import uuid
+
+    name = f"m_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = with_database(server_url, name)
+        conns = [await asyncpg.connect(url) for _ in range(4)]
+        results = await asyncio.gather(*(migrate(c) for c in conns))
+        applied = sorted(v for r in results for v in r)
+        assert applied == [m.version for m in discover()], "each migration applied exactly once"
+        assert await migrate(conns[0]) == []
+        count = await conns[0].fetchval("SELECT count(*) FROM schema_migrations")
+        assert count == len(discover())
+        for c in conns:
+            await c.close()
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
