@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "psql":
         from listener.db.embedded import psql_path
 
-        psql = str(psql_path()) if not settings.database_url else "psql"
+        psql = str(psql_path())  # ships with pgserver; works for any server
         os.execvp(psql, [psql, dsn])
     return 1
 

@@ -19,12 +19,14 @@ log = logging.getLogger(__name__)
 
 class NotificationListener:
     def __init__(self, dsn: str, channels: list[str], on_notify: Callable[[str, str], None],
-                 on_connect: Callable[[], None], keepalive_seconds: float = 5.0):
+                 on_connect: Callable[[], None], keepalive_seconds: float = 5.0,
+                 application_name: str = "bytebeat-listen"):
         self.dsn = dsn
         self.channels = channels
         self.on_notify = on_notify
         self.on_connect = on_connect
         self.keepalive_seconds = keepalive_seconds
+        self.application_name = application_name
         self.connected = False
         self.connects = 0
         self._conn: asyncpg.Connection | None = None
@@ -35,7 +37,8 @@ class NotificationListener:
         while not self._closing:
             lost = asyncio.Event()
             try:
-                conn = await asyncpg.connect(self.dsn, timeout=10)
+                conn = await asyncpg.connect(
+                    self.dsn, timeout=10, server_settings={"application_name": self.application_name})
             except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
                 log.warning("LISTEN connection failed (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay * random.uniform(0.5, 1.5))

@@ -147,6 +147,7 @@ class RenderPool:
                 elif msg[0] == "error":
                     raise TaskFailed(msg[1], msg[2], msg[3])
                 else:
+                    await asyncio.to_thread(slot.process.join, 2)
                     code = slot.process.exitcode
                     raise RenderProcessDied(f"render process exited unexpectedly (exit code {code})")
         finally:

@@ -43,7 +43,9 @@ async def run_service(settings: Settings) -> int:
     base_url = settings.public_base_url or f"http://{settings.http_host}:{port}"
     storage = FileStorage(settings.storage_dir, base_url.rstrip("/") + "/files/")
 
-    db = await asyncpg.create_pool(dsn, min_size=1, max_size=settings.max_concurrent_jobs + 3)
+    db = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=settings.max_concurrent_jobs + 3,
+        server_settings={"application_name": f"bytebeat-worker:{settings.worker_id}"[:63]})
     pool = RenderPool(settings.render_processes)
     await pool.start()
     warm = asyncio.create_task(pool.warm_up(warm_up_in_process, None))

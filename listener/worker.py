@@ -57,7 +57,9 @@ class Worker:
         self.storage = storage
         self.staging_dir = staging_dir
         self.stats = Stats()
-        self.listener = NotificationListener(dsn, [JOBS_CHANNEL], self._on_notify, self.wake)
+        self.listener = NotificationListener(
+            dsn, [JOBS_CHANNEL], self._on_notify, self.wake,
+            application_name=f"bytebeat-listen:{self.worker_id}"[:63])
         self.running: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._stopping = False
