@@ -66,6 +66,7 @@ class Worker:
         self._next_due: float | None = None
         self._last_sweep = 0.0
         self._backoff = 0.0
+        self._background: set[asyncio.Task] = set()
 
     # -- waking -----------------------------------------------------------------
     def wake(self) -> None:
@@ -154,13 +155,14 @@ class Worker:
                 log.info("job %s released", job_id)
             raise
         except TaskFailed as exc:
-            if exc.permanent:
+            if exc.kind == "RenderTimeoutError":  # the engine's own deadline check
+                await self._fail(job_id, self._timeout_message(exc.message))
+            elif exc.permanent:
                 await self._fail(job_id, exc.message)
             else:
                 await self._retry(row, f"internal error in the renderer: {exc.kind}: {exc.message}")
-        except RenderTimeout as exc:
-            await self._fail(job_id, f"render timed out: exceeded RENDER_TIMEOUT_MS="
-                                     f"{self.settings.render_timeout_ms} ms and was stopped ({exc})")
+        except RenderTimeout as exc:  # the pool killed the process
+            await self._fail(job_id, self._timeout_message(str(exc)))
         except PermanentJobError as exc:
             await self._fail(job_id, str(exc))
         except (TransientError, RenderProcessDied, *DB_UNAVAILABLE) as exc:
@@ -173,6 +175,11 @@ class Worker:
             self.running.pop(job_id, None)
             self._wake.set()
 
+    def _timeout_message(self, detail: str) -> str:
+        detail = detail.removeprefix("render timed out: ")
+        return (f"render timed out: exceeded RENDER_TIMEOUT_MS={self.settings.render_timeout_ms} ms"
+                f" and was stopped ({detail})")
+
     async def _execute(self, row) -> None:
         job = BytebeatJob.from_claim(row)
         payload = job.payload(self.staging_dir, self.settings.fade_in_seconds,
@@ -181,7 +188,8 @@ class Worker:
         try:
             await self._set_stage(job.job_id, "rendering", 5)
             info = await self.pool.run(render_in_process, payload,
-                                       timeout=self.settings.render_timeout_s + 1.0)
+                                       timeout=self.settings.render_timeout_s + 1.0,
+                                       on_progress=self._progress_reporter(job.job_id))
             await self._set_stage(job.job_id, "uploading", 90)
             url = await self.storage.put_file(job.storage_key, path)
         finally:
@@ -235,6 +243,26 @@ class Worker:
         self.stats.retried += 1
         log.warning("job %s: %s; %s", row["job_id"], message,
                     f"retry in {delay:.2f} s" if state == "queued" else state)
+
+    def _progress_reporter(self, job_id: int, every: float = 0.25):
+        """Render progress (0..1) -> `rendering` 5-90 %, written at most 4 times a second."""
+        last = [0.0]
+
+        def report(fraction) -> None:
+            now = time.monotonic()
+            if isinstance(fraction, (int, float)) and now - last[0] >= every:
+                last[0] = now
+                percent = 5 + int(85 * min(max(float(fraction), 0.0), 1.0))
+                task = asyncio.get_running_loop().create_task(self._set_progress(job_id, percent))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+        return report
+
+    async def _set_progress(self, job_id: int, progress: int) -> None:
+        try:
+            await self.db.execute(QUERIES["set_progress"], job_id, self.worker_id, progress)
+        except DB_UNAVAILABLE as exc:
+            log.debug("progress update skipped: %s", exc)
 
     async def _set_stage(self, job_id: int, stage: str, progress: int) -> None:
         try:

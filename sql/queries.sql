@@ -44,6 +44,11 @@ SELECT extract(epoch FROM least(
 UPDATE render_jobs SET stage = $3, progress = $4, updated_at = now()
  WHERE id = $1 AND lease_owner = $2 AND state = 'running';
 
+-- name: set_progress
+-- Move a rendering job's progress forward (late updates never move it back).
+UPDATE render_jobs SET progress = $3, updated_at = now()
+ WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND stage = 'rendering' AND progress < $3;
+
 -- name: set_default_duration
 -- Publish this service's RENDER_DURATION as the default for posts without one.
 SELECT set_default_render_duration($1);

@@ -147,3 +147,22 @@ async def test_storage_failure_is_retried(database, db, tmp_path):
         assert job["state"] == "done" and job["attempts"] >= 2
     finally:
         svc.close()
+
+
+async def test_progress_moves_forward_while_rendering(database, db, tmp_path):
+    svc = await ServiceProcess(database, tmp_path, "w1").start()
+    try:
+        post_id = await insert_slow(db, 40)  # several render blocks
+        seen = []
+
+        async def finished():
+            [job] = await job_rows(db, post_id)
+            if job["state"] == "running":
+                seen.append((job["stage"], job["progress"]))
+            return job["state"] == "done"
+        await wait_for(finished, timeout=60, interval=0.05)
+        progress = [p for stage, p in seen if stage == "rendering"]
+        assert len(set(progress)) >= 3, seen
+        assert progress == sorted(progress)
+    finally:
+        svc.close()
