@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or find running) the embedded server and return its connection URL."""
     warnings.filterwarnings("ignore", module="platformdirs")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it narrates every start at INFO
     import pgserver  # imported here: only needed without DATABASE_URL
 
     pgdata = (data_dir / "pg").resolve()
