@@ -35,7 +35,28 @@ class Settings:
     job_lease_seconds: float = 30.0
     safety_sweep_seconds: float = 60.0
     shutdown_grace_seconds: float = 30.0
+    storage_backend: str = "file"
     storage_dir: Path = PROJECT_ROOT / ".data" / "storage"
+    storage_path_prefix: str = ""
+    storage_public: bool = True
+    signed_url_seconds: int = 3600
+    delete_replaced_objects: bool = True
+    storage_timeout_seconds: float = 30.0
+    storage_max_attempts: int = 5
+    supabase_url: str = ""
+    supabase_service_key: str = ""
+    supabase_storage_bucket: str = "audio-samples"
+    supabase_tus_threshold_bytes: int = 6 * 1024 * 1024
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_addressing_style: str = "auto"
+    s3_public_base_url: str = ""
+    s3_multipart_threshold_bytes: int = 16 * 1024 * 1024
+    s3_part_size_bytes: int = 8 * 1024 * 1024
+    aws_access_key_id: str = ""
+    aws_secret_access_key: str = ""
+    aws_session_token: str = ""
     public_base_url: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -50,9 +71,27 @@ class Settings:
         return self.render_timeout_ms / 1000.0
 
     @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @property
     def files_base_url(self) -> str:
-        base = self.public_base_url or f"http://{self.http_host}:{self.http_port}"
-        return base.rstrip("/") + "/files/"
+        return self.base_url + "/files/"
+
+    @property
+    def samples_base_url(self) -> str:
+        return self.base_url + "/samples/"
+
+    @property
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line or an error message."""
+        found = [self.supabase_service_key, self.aws_secret_access_key, self.aws_session_token,
+                 self.aws_access_key_id]
+        if self.database_url and "@" in self.database_url:
+            creds = self.database_url.split("://", 1)[-1].rsplit("@", 1)[0]
+            if ":" in creds:
+                found.append(creds.split(":", 1)[1])
+        return [s for s in found if s and len(s) >= 4]
 
     def masked(self) -> dict[str, str]:
         """The effective configuration for printing, with secrets masked."""
@@ -61,8 +100,13 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url" and value:
                 value = _mask_url(value)
+            elif f.name in SECRET_FIELDS and value:
+                value = "***"
             out[f.name] = str(value)
         return out
+
+
+SECRET_FIELDS = {"supabase_service_key", "aws_secret_access_key", "aws_session_token"}
 
 
 def _mask_url(url: str) -> str:
@@ -112,6 +156,24 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not valid: expected true or false")
+
+
+def _require(name: str, value: str, why: str) -> str:
+    if not value:
+        raise ConfigError(f"{name} is not set: it is required {why}")
+    return value
+
+
 def load_dotenv(path: Path) -> dict[str, str]:
     """Read KEY=VALUE lines of a .env file (comments, blank lines, quotes allowed)."""
     values: dict[str, str] = {}
@@ -154,8 +216,49 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         safety_sweep_seconds=_float(env, "SAFETY_SWEEP_SECONDS", 60.0, 1.0, 86400.0),
         shutdown_grace_seconds=_float(env, "SHUTDOWN_GRACE_SECONDS", 30.0, 0.0, 3600.0),
         storage_dir=Path(env.get("STORAGE_DIR") or data_dir / "storage"),
+        **_storage_settings(env),
         public_base_url=env.get("PUBLIC_BASE_URL") or "",
         http_host=http_host,
         http_port=_int(env, "HTTP_PORT", 8080, 0, 65535),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     )
+
+
+def _storage_settings(env: Mapping[str, str]) -> dict:
+    backend = _choice(env, "STORAGE_BACKEND", "file", ("file", "supabase", "s3"))
+    prefix = (env.get("STORAGE_PATH_PREFIX") or "").strip("/")
+    if prefix and (".." in prefix.split("/") or "\\" in prefix):
+        raise ConfigError(f"STORAGE_PATH_PREFIX={prefix!r} is not valid: expected a relative path without '..'")
+    out = dict(
+        storage_backend=backend,
+        storage_path_prefix=prefix,
+        storage_public=_bool(env, "STORAGE_PUBLIC", True),
+        signed_url_seconds=_int(env, "SIGNED_URL_SECONDS", 3600, 1, 604800),
+        delete_replaced_objects=_bool(env, "DELETE_REPLACED_OBJECTS", True),
+        storage_timeout_seconds=_float(env, "STORAGE_TIMEOUT_SECONDS", 30.0, 0.1, 3600.0),
+        storage_max_attempts=_int(env, "STORAGE_MAX_ATTEMPTS", 5, 1, 20),
+        supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/"),
+        supabase_service_key=env.get("SUPABASE_SERVICE_KEY") or "",
+        supabase_storage_bucket=env.get("SUPABASE_STORAGE_BUCKET") or "audio-samples",
+        supabase_tus_threshold_bytes=_int(env, "SUPABASE_TUS_THRESHOLD_BYTES", 6 * 1024 * 1024, 1),
+        s3_endpoint=(env.get("S3_ENDPOINT") or "").rstrip("/"),
+        s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        s3_bucket=env.get("S3_BUCKET") or "",
+        s3_addressing_style=_choice(env, "S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
+        s3_public_base_url=(env.get("S3_PUBLIC_BASE_URL") or "").rstrip("/"),
+        s3_multipart_threshold_bytes=_int(env, "S3_MULTIPART_THRESHOLD_BYTES", 16 * 1024 * 1024,
+                                          5 * 1024 * 1024),
+        s3_part_size_bytes=_int(env, "S3_PART_SIZE_BYTES", 8 * 1024 * 1024, 5 * 1024 * 1024,
+                                5 * 1024 * 1024 * 1024),
+        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID") or "",
+        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or "",
+        aws_session_token=env.get("AWS_SESSION_TOKEN") or "",
+    )
+    if backend == "supabase":
+        _require("SUPABASE_URL", out["supabase_url"], "when STORAGE_BACKEND=supabase")
+        _require("SUPABASE_SERVICE_KEY", out["supabase_service_key"], "when STORAGE_BACKEND=supabase")
+    if backend == "s3":
+        _require("S3_BUCKET", out["s3_bucket"], "when STORAGE_BACKEND=s3")
+        _require("AWS_ACCESS_KEY_ID", out["aws_access_key_id"], "when STORAGE_BACKEND=s3")
+        _require("AWS_SECRET_ACCESS_KEY", out["aws_secret_access_key"], "when STORAGE_BACKEND=s3")
+    return out

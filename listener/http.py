@@ -8,22 +8,28 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from listener.storage import FileStorage, UnsafeKeyError
+from listener.config import Settings
+from listener.errors import PermanentStorageError, StorageError
+from listener.storage import CACHE_CONTROL, FileStorage, Storage, UnsafeKeyError, content_type_for
 
 if TYPE_CHECKING:
     from listener.worker import Worker
 
 WORKER = web.AppKey("worker", object)
 STORAGE = web.AppKey("storage", object)
+SETTINGS = web.AppKey("settings", object)
 
 
-def build_app(worker: "Worker", storage: FileStorage | None) -> web.Application:
+def build_app(worker: "Worker", storage: Storage, settings: Settings) -> web.Application:
     app = web.Application()
     app[WORKER] = worker
     app[STORAGE] = storage
+    app[SETTINGS] = settings
     app.router.add_get("/health", health)
     app.router.add_get("/stats", stats)
-    app.router.add_get("/files/{key:.+}", serve_file)
+    app.router.add_get("/samples/{key:.+}", redirect_to_sample)
+    if isinstance(storage, FileStorage):
+        app.router.add_get("/files/{key:.+}", serve_file)
     return app
 
 
@@ -58,10 +64,27 @@ async def stats(request: web.Request) -> web.Response:
     })
 
 
-async def serve_file(request: web.Request) -> web.StreamResponse:
-    storage: FileStorage | None = request.app[STORAGE]
-    if storage is None:
+async def redirect_to_sample(request: web.Request) -> web.StreamResponse:
+    """Private buckets: posts.sample_url points here; each visit gets a freshly
+    signed URL (valid SIGNED_URL_SECONDS) by redirect."""
+    storage: Storage = request.app[STORAGE]
+    settings: Settings = request.app[SETTINGS]
+    key = request.match_info["key"]
+    if ".." in key.split("/") or key.startswith("/"):
         raise web.HTTPNotFound()
+    try:
+        if not await storage.exists(key):
+            raise web.HTTPNotFound()
+        url = await storage.signed_url(key, settings.signed_url_seconds)
+    except (StorageError, PermanentStorageError, UnsafeKeyError) as exc:
+        if isinstance(exc, UnsafeKeyError):
+            raise web.HTTPNotFound() from None
+        raise web.HTTPBadGateway(text=f"storage unavailable: {exc}") from None
+    raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
+
+
+async def serve_file(request: web.Request) -> web.StreamResponse:
+    storage: FileStorage = request.app[STORAGE]
     key = request.match_info["key"]
     try:
         path: Path = storage.path_for(key)
@@ -69,7 +92,8 @@ async def serve_file(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound() from None
     if not path.is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return web.FileResponse(path, headers={"Cache-Control": CACHE_CONTROL,
+                                           "Content-Type": content_type_for(key)})
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 
@@ -14,7 +15,7 @@ from listener.db.queries import QUERIES
 from listener.http import HttpServer, bind, build_app
 from listener.jobs.bytebeat import warm_up_in_process
 from listener.render_pool import RenderPool
-from listener.storage import FileStorage
+from listener.storage import make_storage
 from listener.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ async def run_service(settings: Settings) -> int:
     await apply_migrations(dsn, settings)
     sock = bind(settings.http_host, settings.http_port)
     port = sock.getsockname()[1]
-    base_url = settings.public_base_url or f"http://{settings.http_host}:{port}"
-    storage = FileStorage(settings.storage_dir, base_url.rstrip("/") + "/files/")
+    settings = dataclasses.replace(settings, http_port=port)  # the real port when HTTP_PORT=0
+    storage = make_storage(settings)
+    await storage.start()  # a missing permission stops the service here, not at the first upload
 
     db = await asyncpg.create_pool(
         dsn, min_size=1, max_size=settings.max_concurrent_jobs + 3,
@@ -50,10 +52,10 @@ async def run_service(settings: Settings) -> int:
     await pool.start()
     warm = asyncio.create_task(pool.warm_up(warm_up_in_process, None))
     worker = Worker(settings, dsn, db, pool, storage, staging_dir=settings.data_dir / "staging")
-    http = HttpServer(build_app(worker, storage), sock)
+    http = HttpServer(build_app(worker, storage, settings), sock)
     await http.start()
-    log.info("worker %s serving http://%s:%d (files under %s)", settings.worker_id,
-             settings.http_host, port, storage.root)
+    log.info("worker %s serving http://%s:%d (%s storage)", settings.worker_id,
+             settings.http_host, port, storage.name)
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -65,5 +67,6 @@ async def run_service(settings: Settings) -> int:
         await http.stop()
         await pool.close()
         await db.close()
+        await storage.close()
     log.info("stopped")
     return 0

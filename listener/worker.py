@@ -13,6 +13,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import asyncpg
 import orjson
@@ -191,7 +192,8 @@ class Worker:
                                        timeout=self.settings.render_timeout_s + 1.0,
                                        on_progress=self._progress_reporter(job.job_id))
             await self._set_stage(job.job_id, "uploading", 90)
-            url = await self.storage.put_file(job.storage_key, path)
+            await self.storage.put_file(job.storage_key, path)
+            url = self.sample_url(job.storage_key)
         finally:
             path.unlink(missing_ok=True)
         result = {**info, "key": job.storage_key, "url": url, "signature": job.signature,
@@ -214,16 +216,24 @@ class Worker:
         else:
             log.warning("job %s: lease lost before completion; result not written", job.job_id)
 
+    def sample_url(self, key: str) -> str:
+        """What goes into posts.sample_url: the object's public URL, or for a
+        private bucket the service's /samples/ route, which redirects to a
+        freshly signed URL each time it is opened."""
+        return self.storage.public_url(key) or self.settings.samples_base_url + quote(key)
+
     async def _delete_replaced(self, url: str) -> None:
         key = self.storage.key_for_url(url)
-        if key is not None:
+        if key is None and url.startswith(self.settings.samples_base_url):
+            key = unquote(url[len(self.settings.samples_base_url):])
+        if key is not None and self.settings.delete_replaced_objects:
             try:
                 await self.storage.delete(key)
             except Exception as exc:  # a leftover object is harmless; gc removes it
                 log.warning("could not delete replaced object %s: %s", key, exc)
 
     async def _delete_unreferenced(self, job: BytebeatJob) -> None:
-        url = self.storage.url_for(job.storage_key)
+        url = self.sample_url(job.storage_key)
         if not await self._db_call("url_is_referenced", url):
             await self.storage.delete(job.storage_key)
 

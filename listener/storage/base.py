@@ -1,4 +1,4 @@
-"""The interface every storage backend implements."""
+"""The interface every storage backend implements, and what they share."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,10 +9,13 @@ CONTENT_TYPES = {
     ".flac": "audio/flac",
     ".mp3": "audio/mpeg",
     ".ogg": "audio/ogg",
-    ".opus": "audio/ogg",
+    ".opus": "audio/ogg; codecs=opus",
     ".json": "application/json",
     ".png": "image/png",
 }
+# Keys are content-addressed (the signature is in the name): an object never
+# changes once written, so clients may cache it forever.
+CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def content_type_for(key: str) -> str:
@@ -20,17 +23,36 @@ def content_type_for(key: str) -> str:
 
 
 class Storage(Protocol):
-    async def put_file(self, key: str, source: Path) -> str:
-        """Store the file under `key` (atomically: readers see the old object or the
-        whole new one) and return its public URL."""
+    """A place for rendered files. Every method retries transient failures itself
+    and raises StorageError (transient) or PermanentStorageError when it gives up."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Check the configuration and permissions; create the bucket if missing.
+        Raises StorageConfigError with a clear message."""
+        ...
+
+    async def put_file(self, key: str, source: Path) -> None:
+        """Store the file under `key`, streamed, with its Content-Type and
+        Cache-Control. Readers see no object or the whole object, never a part."""
         ...
 
     async def exists(self, key: str) -> bool: ...
 
     async def delete(self, key: str) -> None: ...
 
-    def url_for(self, key: str) -> str: ...
+    def public_url(self, key: str) -> str | None:
+        """A permanent URL for `key`, or None when the bucket is private."""
+        ...
+
+    async def signed_url(self, key: str, expires_in: int) -> str:
+        """A URL that reads `key` for `expires_in` seconds."""
+        ...
 
     def key_for_url(self, url: str) -> str | None:
-        """The key of an object this backend serves at `url`, or None."""
+        """The key of an object behind a URL this backend (or the service's
+        /samples/ route) handed out, or None."""
         ...
+
+    async def close(self) -> None: ...

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
-from listener.errors import StorageError
+from listener.errors import StorageConfigError, StorageError
 
 
 class UnsafeKeyError(ValueError):
@@ -16,10 +16,13 @@ class UnsafeKeyError(ValueError):
 
 
 class FileStorage:
+    """Files under a local root. Public URLs point at the service's own /files/ route."""
+
+    name = "file"
+
     def __init__(self, root: Path, base_url: str):
         self.root = root.resolve()
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.root.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, key: str) -> Path:
         """The file for `key`; refuses keys that are absolute, contain `..`, empty
@@ -34,21 +37,36 @@ class FileStorage:
             raise UnsafeKeyError(f"unsafe storage key {key!r}")
         return path
 
-    def url_for(self, key: str) -> str:
+    async def start(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise StorageConfigError(f"STORAGE_DIR {self.root} is not writable: {exc.strerror or exc}") from exc
+
+    async def close(self) -> None:
+        pass
+
+    def public_url(self, key: str) -> str:
+        self.path_for(key)
         return self.base_url + quote(key)
+
+    async def signed_url(self, key: str, expires_in: int) -> str:
+        return self.public_url(key)
 
     def key_for_url(self, url: str) -> str | None:
         if not url or not url.startswith(self.base_url):
             return None
         return unquote(url[len(self.base_url):])
 
-    async def put_file(self, key: str, source: Path) -> str:
+    async def put_file(self, key: str, source: Path) -> None:
         target = self.path_for(key)
         try:
             await asyncio.to_thread(self._copy_atomically, source, target)
         except OSError as exc:
             raise StorageError(f"could not store {key}: {exc.strerror or exc}") from exc
-        return self.url_for(key)
 
     @staticmethod
     def _copy_atomically(source: Path, target: Path) -> None:

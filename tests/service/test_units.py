@@ -43,11 +43,12 @@ def test_file_storage_refuses_escaping_keys(tmp_path, key):
         storage.path_for(key)
 
 
-def test_file_storage_refuses_symlink_escape(tmp_path):
+async def test_file_storage_refuses_symlink_escape(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_text("secret")
     storage = FileStorage(tmp_path / "root", "http://h/files/")
+    await storage.start()
     (storage.root / "link").symlink_to(outside)
     with pytest.raises(UnsafeKeyError):
         storage.path_for("link/secret.txt")
@@ -55,9 +56,11 @@ def test_file_storage_refuses_symlink_escape(tmp_path):
 
 async def test_file_storage_put_is_atomic_and_round_trips(tmp_path):
     storage = FileStorage(tmp_path / "root", "http://h/files/")
+    await storage.start()
     src = tmp_path / "src.wav"
     src.write_bytes(b"RIFF" + os.urandom(1000))
-    url = await storage.put_file("posts/1/abc.wav", src)
+    await storage.put_file("posts/1/abc.wav", src)
+    url = storage.public_url("posts/1/abc.wav")
     assert url == "http://h/files/posts/1/abc.wav"
     assert storage.key_for_url(url) == "posts/1/abc.wav"
     assert (storage.root / "posts/1/abc.wav").read_bytes() == src.read_bytes()
@@ -72,6 +75,7 @@ async def test_http_files_route_refuses_traversal(tmp_path):
     from listener.http import serve_file, STORAGE
 
     storage = FileStorage(tmp_path / "root", "http://h/files/")
+    await storage.start()
     (storage.root / "ok.wav").write_bytes(b"data")
     (tmp_path / "secret.txt").write_text("secret")
     (storage.root / "link").symlink_to(tmp_path)
