@@ -125,6 +125,7 @@ async def test_pool_kills_a_render_past_its_timeout_and_keeps_serving():
     pool = RenderPool(2)
     await pool.start()
     try:
+        await asyncio.gather(*(pool.run(sleepy, 0, timeout=60) for _ in range(2)))  # both started
         seen = []
         started = time.monotonic()
         with pytest.raises(RenderTimeout):
