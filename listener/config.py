@@ -34,6 +34,8 @@ class Settings:
     retry_delay_ms: int = 1000
     job_lease_seconds: float = 30.0
     safety_sweep_seconds: float = 60.0
+    listen_mode: str = "listen"
+    poll_interval_ms: int = 2000
     shutdown_grace_seconds: float = 30.0
     storage_backend: str = "file"
     storage_dir: Path = PROJECT_ROOT / ".data" / "storage"
@@ -214,6 +216,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retry_delay_ms=_int(env, "RETRY_DELAY_MS", 1000, 1, 3_600_000),
         job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", 30.0, 1.0, 3600.0),
         safety_sweep_seconds=_float(env, "SAFETY_SWEEP_SECONDS", 60.0, 1.0, 86400.0),
+        listen_mode=_choice(env, "LISTEN_MODE", "listen", ("listen", "poll")),
+        poll_interval_ms=_int(env, "POLL_INTERVAL_MS", 2000, 10, 3_600_000),
         shutdown_grace_seconds=_float(env, "SHUTDOWN_GRACE_SECONDS", 30.0, 0.0, 3600.0),
         storage_dir=Path(env.get("STORAGE_DIR") or data_dir / "storage"),
         **_storage_settings(env),

@@ -41,6 +41,7 @@ async def health(request: web.Request) -> web.Response:
         "worker_id": worker.worker_id,
         "uptime_s": round(time.time() - worker.stats.started_at, 3),
         "active_jobs": len(worker.running),
+        "listen_mode": worker.settings.listen_mode,
         "listen_connected": listening,
         "listen_connects": worker.listener.connects,
         "stopping": worker._stopping,

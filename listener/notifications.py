@@ -81,3 +81,26 @@ class NotificationListener:
         self._closing = True
         if self._conn is not None:
             self._conn.terminate()
+
+
+class IntervalWaker:
+    """LISTEN_MODE=poll: for deployments where LISTEN cannot work (a
+    transaction-pooling PgBouncer hands each statement to another server
+    connection, so notifications never arrive). Wakes the worker every
+    POLL_INTERVAL_MS instead; everything else stays the same."""
+
+    def __init__(self, interval_seconds: float, on_wake: Callable[[], None]):
+        self.interval_seconds = interval_seconds
+        self.on_wake = on_wake
+        self.connected = True  # nothing to be disconnected from
+        self.connects = 1
+        self._closing = False
+
+    async def run(self) -> None:
+        self.on_wake()
+        while not self._closing:
+            await asyncio.sleep(self.interval_seconds)
+            self.on_wake()
+
+    async def close(self) -> None:
+        self._closing = True

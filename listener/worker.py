@@ -22,7 +22,7 @@ from listener.config import Settings
 from listener.db.queries import QUERIES
 from listener.errors import PermanentJobError, TransientError
 from listener.jobs.bytebeat import BytebeatJob, render_in_process
-from listener.notifications import NotificationListener
+from listener.notifications import IntervalWaker, NotificationListener
 from listener.render_pool import RenderPool, RenderProcessDied, RenderTimeout, TaskFailed
 from listener.storage import Storage
 
@@ -58,9 +58,12 @@ class Worker:
         self.storage = storage
         self.staging_dir = staging_dir
         self.stats = Stats()
-        self.listener = NotificationListener(
-            dsn, [JOBS_CHANNEL], self._on_notify, self.wake,
-            application_name=f"bytebeat-listen:{self.worker_id}"[:63])
+        if settings.listen_mode == "poll":
+            self.listener = IntervalWaker(settings.poll_interval_ms / 1000.0, self.wake)
+        else:
+            self.listener = NotificationListener(
+                dsn, [JOBS_CHANNEL], self._on_notify, self.wake,
+                application_name=f"bytebeat-listen:{self.worker_id}"[:63])
         self.running: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
         self._stopping = False

@@ -46,9 +46,13 @@ async def job_rows(db, post_id):
     return await db.fetch("SELECT * FROM render_jobs WHERE post_id = $1 ORDER BY id", post_id)
 
 
-@pytest.fixture
-async def service(database, tmp_path):
-    svc = ServiceProcess(database, tmp_path, "w1", RENDER_DURATION="5")
+@pytest.fixture(params=["listen", "poll"])
+async def service(request, database, tmp_path):
+    """The service in both wake-up modes: LISTEN/NOTIFY, and polling for
+    deployments behind a transaction-pooling PgBouncer."""
+    svc = ServiceProcess(database, tmp_path, "w1", RENDER_DURATION="5",
+                         LISTEN_MODE=request.param, POLL_INTERVAL_MS="100")
+    svc.mode = request.param
     await svc.start()
     yield svc
     svc.close()
@@ -189,6 +193,8 @@ async def test_delayed_job_runs_on_time_without_polling(database, db, tmp_path):
 
 
 async def test_listen_connection_terminated(service, db):
+    if service.mode == "poll":
+        pytest.skip("no LISTEN connection in poll mode")
     post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
     await rendered(db, post_id)
     killed = await db.fetchval(
