@@ -90,7 +90,7 @@ $$;
 
 
 -- Enqueue a render of one post's current inputs, unless a queued or running job
--- already renders exactly them. Queued jobs of older inputs are cancelled.
+-- already renders exactly them. Queued jobs of other (or unknown) inputs are cancelled.
 CREATE OR REPLACE FUNCTION enqueue_post_render(p_post_id bigint, p_signature text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -106,8 +106,10 @@ BEGIN
 END $$;
 
 
--- BEFORE INSERT/UPDATE: keep pre_rendered honest (true only while sample_url holds
--- a render of the current inputs) and maintain updated_at.
+-- BEFORE INSERT (only rows that claim to be rendered already) and BEFORE UPDATE:
+-- keep pre_rendered honest (true only while sample_url holds a render of the
+-- current inputs) and maintain updated_at. Plain inserts never call it, so the
+-- apps' insert path pays nothing per row.
 CREATE OR REPLACE FUNCTION posts_before_write() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     new_sig text := post_signature(NEW);
@@ -130,18 +132,22 @@ BEGIN
 END $$;
 
 DROP TRIGGER IF EXISTS posts_before_write ON posts;
-CREATE TRIGGER posts_before_write BEFORE INSERT OR UPDATE ON posts
+DROP TRIGGER IF EXISTS posts_before_insert ON posts;
+CREATE TRIGGER posts_before_insert BEFORE INSERT ON posts
+    FOR EACH ROW WHEN (NEW.pre_rendered) EXECUTE FUNCTION posts_before_write();
+DROP TRIGGER IF EXISTS posts_before_update ON posts;
+CREATE TRIGGER posts_before_update BEFORE UPDATE ON posts
     FOR EACH ROW EXECUTE FUNCTION posts_before_write();
 
 
 -- AFTER INSERT, once per statement: one INSERT ... SELECT for all new posts, so a
 -- bulk insert costs one job statement and one notification, not one per row.
+-- The job's signature is left empty: a job renders its post's inputs as they are
+-- when it is claimed, and the claim records their signature.
 CREATE OR REPLACE FUNCTION posts_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO render_jobs (kind, post_id, signature)
-    SELECT 'bytebeat', n.id, post_signature(n)
-      FROM new_posts n
-     WHERE NOT n.is_draft AND NOT n.pre_rendered;
+    INSERT INTO render_jobs (kind, post_id)
+    SELECT 'bytebeat', n.id FROM new_posts n WHERE NOT n.is_draft AND NOT n.pre_rendered;
     RETURN NULL;
 END $$;
 
@@ -166,7 +172,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF inputs_changed THEN
-        -- Queued renders of other inputs are now useless, whatever happens next.
+        -- Queued jobs enqueued for other inputs are now useless, whatever happens next.
         UPDATE render_jobs
            SET state = 'cancelled', error = 'superseded: the post changed before this job ran',
                finished_at = now(), updated_at = now()

@@ -34,8 +34,10 @@ async def test_signature_sql_equals_python(db):
 async def test_post_signature_uses_default_duration(db):
     await db.execute("SELECT set_default_render_duration(120)")
     post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
-    job = (await jobs(db, post_id))[0]
-    assert job["signature"] == render_signature("t", "uint8", 8000, 120)
+    assert (await jobs(db, post_id))[0]["signature"] is None, "signed when claimed, not on the insert path"
+    [claimed] = await db.fetch("SELECT * FROM claim_render_jobs('w', 1, 30, '{bytebeat}')")
+    assert claimed["signature"] == render_signature("t", "uint8", 8000, 120) and claimed["duration"] == 120
+    assert (await jobs(db, post_id))[0]["signature"] == claimed["signature"]
     await db.execute("UPDATE posts SET prerender_duration = 120 WHERE id = $1", post_id)
     assert len(await jobs(db, post_id)) == 1, "same effective duration: same signature, no job"
 
