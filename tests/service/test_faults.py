@@ -166,3 +166,49 @@ async def test_progress_moves_forward_while_rendering(database, db, tmp_path):
         assert progress == sorted(progress)
     finally:
         svc.close()
+
+
+async def test_database_restart_mid_render(tmp_path):
+    """Postgres restarts (fast shutdown) while a render runs: the LISTEN
+    connection comes back, the result is still written, work inserted after
+    the restart is picked up."""
+    import warnings
+    import asyncpg
+    import pgserver
+    from pgserver._commands import pg_ctl
+
+    warnings.filterwarnings("ignore", module="platformdirs")
+    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    url = server.get_uri()
+    admin = await asyncpg.connect(url)
+    await admin.execute("CREATE DATABASE app")
+    await admin.close()
+    from tests.conftest import with_database
+    database = with_database(url, "app")
+    from listener.service import apply_migrations
+    await apply_migrations(database)
+    svc = await ServiceProcess(database, tmp_path, "w1", RETRY_DELAY_MS="200").start()
+    try:
+        db = await asyncpg.connect(database)
+        post_id = await insert_slow(db, 30)
+        await running_job(db, post_id)
+        await db.close()
+        await asyncio.to_thread(pg_ctl, ["-w", "-m", "fast", "restart"], pgdata=server.pgdata,
+                                user=server.system_user)
+        db = await asyncpg.connect(database)
+        await rendered(db, post_id, timeout=90)
+        later = await db.fetchval("INSERT INTO posts (expression, prerender_duration) VALUES ('t', 1) RETURNING id")
+        await rendered(db, later, timeout=30)
+        await wait_for(lambda: _health_listening(svc), timeout=30)
+        await db.close()
+    finally:
+        svc.close()
+        server.cleanup()
+
+
+async def _health_listening(svc):
+    import aiohttp
+    async with aiohttp.ClientSession() as http:
+        async with http.get(svc.base_url + "/health") as r:
+            body = await r.json()
+            return r.status == 200 and body["listen_connects"] >= 2
