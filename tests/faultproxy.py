@@ -148,13 +148,17 @@ class FaultProxy:
 
     @staticmethod
     async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
+        """Copy until EOF, then close the other side. Cancelled, it just stops
+        copying: the caller decides when the connection ends."""
+        try:
             while True:
                 data = await reader.read(1 << 16)
                 if not data:
                     break
                 writer.write(data)
                 await writer.drain()
+        except (ConnectionError, OSError):
+            pass
         with contextlib.suppress(Exception):
             writer.transport.abort()
 

@@ -1,10 +1,14 @@
 """S3-compatible object storage (AWS S3, MinIO, R2, ...) over plain aiohttp,
 signed by listener.storage.sigv4 (no SDK).
 
-Every request goes through `retrying`. Uploads stream from the file: a single
-PUT below S3_MULTIPART_THRESHOLD_BYTES, a multipart upload above (one part in
-memory at a time). Keys are content-addressed, so an object that already exists
-with the same size and ETag is not uploaded again.
+Every request goes through `retrying`. Uploads stream from the file in 1 MiB
+blocks (memory does not grow with the file): a single PUT below
+S3_MULTIPART_THRESHOLD_BYTES, a multipart upload above, parts sent one after the
+other. A first pass over the file computes the sha256 (signed as
+x-amz-content-sha256) and md5 (sent as Content-MD5) of the body or of each part.
+Keys are content-addressed, so an object that already exists with the same size
+and ETag (the md5, or for multipart the md5 of the parts' md5s + "-N") is not
+uploaded again.
 """
 from __future__ import annotations
 
@@ -38,6 +42,9 @@ log = logging.getLogger(__name__)
 
 BLOCK = 1024 * 1024          # read size when streaming a file
 MAX_PARTS = 10_000           # S3's limit on parts per upload
+# When a connection breaks after the whole body was sent, the server may still be
+# storing the object: look for it after this pause, not at once.
+SETTLE_DELAY = 0.5
 CREDENTIAL_CODES = {"SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken",
                     "ExpiredToken", "TokenRefreshRequired", "InvalidClientTokenId"}
 
@@ -79,7 +86,8 @@ def parse_error(status: int, reason: str, body: bytes) -> S3Error:
     if root == "Error" and fields.get("Code"):
         return S3Error(fields["Code"], fields.get("Message", ""))
     # HEAD answers carry no body: the status is all there is.
-    return S3Error({403: "AccessDenied", 404: "NotFound"}.get(status, reason or f"HTTP {status}"), "")
+    return S3Error({400: "BadRequest", 403: "AccessDenied", 404: "NotFound"}.get(
+        status, reason or f"HTTP {status}"), "")
 
 
 def multipart_etag(part_md5s: Sequence[bytes]) -> str:
@@ -87,52 +95,37 @@ def multipart_etag(part_md5s: Sequence[bytes]) -> str:
     return hashlib.md5(b"".join(part_md5s)).hexdigest() + f"-{len(part_md5s)}"
 
 
-def _hash_file(path: Path, size: int) -> tuple[str, bytes]:
-    """(sha256 hex, md5 digest) of the first `size` bytes, read in blocks."""
+def _hash_range(fh, length: int) -> tuple[str, bytes]:
+    """(sha256 hex, md5 digest) of the next `length` bytes of `fh`, read in blocks."""
     sha, md5 = hashlib.sha256(), hashlib.md5()
-    with open(path, "rb") as fh:
-        left = size
-        while left > 0:
-            block = fh.read(min(BLOCK, left))
-            if not block:
-                break
-            sha.update(block)
-            md5.update(block)
-            left -= len(block)
+    while length > 0:
+        block = fh.read(min(BLOCK, length))
+        if not block:
+            raise StorageError(f"{fh.name} shrank while it was being hashed")
+        sha.update(block)
+        md5.update(block)
+        length -= len(block)
     return sha.hexdigest(), md5.digest()
 
 
-def _part_md5s(path: Path, size: int, part_size: int) -> list[bytes]:
-    digests = []
+def _hash_parts(path: Path, size: int, part_size: int) -> list[tuple[str, bytes]]:
+    """(sha256 hex, md5 digest) of each `part_size` piece of the file, in one pass."""
     with open(path, "rb") as fh:
-        for offset in range(0, size, part_size):
-            md5, left = hashlib.md5(), min(part_size, size - offset)
-            while left > 0:
-                block = fh.read(min(BLOCK, left))
-                if not block:
-                    break
-                md5.update(block)
-                left -= len(block)
-            digests.append(md5.digest())
-    return digests
+        return [_hash_range(fh, min(part_size, size - offset))
+                for offset in range(0, max(size, 1), part_size)]
 
 
-def _read_at(path: Path, offset: int, length: int) -> bytes:
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        return fh.read(length)
-
-
-async def _file_blocks(path: Path, size: int) -> AsyncIterator[bytes]:
-    """The file's first `size` bytes in BLOCK-sized pieces, read off the event loop."""
+async def _file_blocks(path: Path, offset: int, length: int) -> AsyncIterator[bytes]:
+    """`length` bytes of the file from `offset`, in BLOCK-sized pieces read off the
+    event loop: what is in memory is one block, whatever the file's size."""
     fh = await asyncio.to_thread(open, path, "rb")
     try:
-        left = size
-        while left > 0:
-            block = await asyncio.to_thread(fh.read, min(BLOCK, left))
+        await asyncio.to_thread(fh.seek, offset)
+        while length > 0:
+            block = await asyncio.to_thread(fh.read, min(BLOCK, length))
             if not block:
                 raise StorageError(f"{path} shrank while it was being uploaded")
-            left -= len(block)
+            length -= len(block)
             yield block
     finally:
         fh.close()
@@ -254,7 +247,8 @@ class S3Storage:
             reason = resp.reason or ""
         if response.status < 300 or response.status in accept:
             return response
-        raise HTTPStatusError(response.status, self._scrub(str(parse_error(response.status, reason, content))))
+        error = parse_error(response.status, reason, content)
+        raise HTTPStatusError(response.status, self._scrub(str(error)))
 
     async def _retry(self, what: str, op: Callable[[], Awaitable[Response]], *,
                      settled: Callable[[], Awaitable[bool]] | None = None) -> Response | None:
@@ -272,8 +266,10 @@ class S3Storage:
 
     async def _head(self, path: str, *, retry: bool = True) -> tuple[int, str] | None:
         """(size, ETag) of an object, or None when it does not exist."""
-        send = lambda: self._send("HEAD", path, accept=(404,))  # noqa: E731
-        response = await (self._call("S3 HeadObject", "HEAD", path, accept=(404,)) if retry else send())
+        if retry:
+            response = await self._call(f"S3 HeadObject {path}", "HEAD", path, accept=(404,))
+        else:
+            response = await self._send("HEAD", path, accept=(404,))
         if response.status == 404:
             return None
         return int(response.headers.get("content-length", "-1")), response.etag
@@ -281,6 +277,11 @@ class S3Storage:
     async def _stored_as(self, path: str, size: int, etag: str, *, retry: bool = True) -> bool:
         found = await self._head(path, retry=retry)
         return found is not None and found == (size, etag)
+
+    async def _settled(self, path: str, size: int, etag: str) -> bool:
+        """Did an upload whose connection broke store the object after all?"""
+        await asyncio.sleep(SETTLE_DELAY)
+        return await self._stored_as(path, size, etag, retry=False)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -290,6 +291,9 @@ class S3Storage:
         try:
             await self._check_bucket()
             await self._probe()
+        except PermanentStorageError as exc:  # a refusal not foreseen below
+            await self.close()
+            raise StorageConfigError(f"S3 bucket {self.bucket!r}: {exc}") from None
         except BaseException:
             await self.close()
             raise
@@ -327,15 +331,16 @@ class S3Storage:
         if actual and actual != self.region:
             raise StorageConfigError(f"S3 bucket {self.bucket!r} is in region {actual!r}, "
                                      f"not {self.region!r}: set AWS_REGION={actual}")
-        if response.status != 403:
-            raise self._refused("HeadBucket", response.status, parse_error(response.status, "", b""))
+        if response.status not in (400, 403):
+            raise self._refused("HeadBucket", response.status,
+                                parse_error(response.status, "", b""))
         # A HEAD answer has no body: ask for the bucket's location to learn why.
         response = await self._call("S3 GetBucketLocation", "GET", self._bucket_path,
-                                    query=[("location", "")], accept=(403, 404))
+                                    query=[("location", "")], accept=(400, 403, 404))
         if response.status == 200:
             return
         error = parse_error(response.status, "", response.body)
-        if error.code in CREDENTIAL_CODES or response.status == 404:
+        if error.code in CREDENTIAL_CODES or response.status != 403:
             raise self._refused("HeadBucket", response.status, error)
         # No s3:ListBucket / GetBucketLocation: existence cannot be checked, but
         # the credentials may still write objects; the probe decides.
@@ -375,8 +380,8 @@ class S3Storage:
                                          query=[("publicAccessBlock", "")],
                                          accept=(400, 403, 404, 405, 501))
         if response.status >= 300:
-            log.info("S3 bucket %r: PutPublicAccessBlock not applied (%s); putting the policy anyway",
-                     self.bucket, parse_error(response.status, "", response.body))
+            log.info("S3 bucket %r: PutPublicAccessBlock not applied (%s); putting the "
+                     "policy anyway", self.bucket, parse_error(response.status, "", response.body))
         partition = ("aws-cn" if self.region.startswith("cn-")
                      else "aws-us-gov" if self.region.startswith("us-gov-") else "aws")
         objects = f"{self.prefix}/*" if self.prefix else "*"
@@ -448,20 +453,22 @@ class S3Storage:
 
     async def _put_single(self, key: str, source: Path, size: int, headers: Pairs) -> bool:
         path = self._object_path(key)
-        sha256, md5 = await asyncio.to_thread(_hash_file, source, size)
+        [(sha256, md5)] = await asyncio.to_thread(_hash_parts, source, size, max(size, 1))
         if await self._stored_as(path, size, md5.hex()):
-            log.info("%s is already stored with the same content; not uploading", self.object_key(key))
+            log.info("%s is already stored with the same content; not uploading",
+                     self.object_key(key))
             return False
         headers = [*headers, ("Content-MD5", _md5_b64(md5)), ("Content-Length", str(size))]
         response = await self._retry(
             f"S3 PutObject {self.object_key(key)}",
             lambda: self._send("PUT", path, headers=headers, payload_hash=sha256,
-                               body=lambda: _file_blocks(source, size)),
-            settled=lambda: self._stored_as(path, size, md5.hex(), retry=False))
+                               body=lambda: _file_blocks(source, 0, size)),
+            settled=lambda: self._settled(path, size, md5.hex()))
         if response is not None and response.etag and response.etag != md5.hex():
             # S3 checked Content-MD5 already; an ETag that is not the md5 means
             # server-side encryption with KMS, not corruption.
-            log.debug("%s: ETag %s is not the md5 of the content", self.object_key(key), response.etag)
+            log.debug("%s: ETag %s is not the md5 of the content", self.object_key(key),
+                      response.etag)
         return True
 
     async def _put_multipart(self, key: str, source: Path, size: int, headers: Pairs) -> bool:
@@ -469,8 +476,8 @@ class S3Storage:
         part_size = self.settings.s3_part_size_bytes
         if math.ceil(size / part_size) > MAX_PARTS:
             part_size = math.ceil(size / MAX_PARTS / BLOCK) * BLOCK
-        md5s = await asyncio.to_thread(_part_md5s, source, size, part_size)
-        expected = multipart_etag(md5s)
+        hashes = await asyncio.to_thread(_hash_parts, source, size, part_size)
+        expected = multipart_etag([md5 for _, md5 in hashes])
         if await self._stored_as(path, size, expected):
             log.info("%s is already stored with the same content; not uploading", name)
             return False
@@ -481,34 +488,28 @@ class S3Storage:
             raise StorageError(f"S3 CreateMultipartUpload {name}: no UploadId in the answer")
         try:
             etags = []
-            for number, md5 in enumerate(md5s, start=1):
+            for number, (sha256, md5) in enumerate(hashes, start=1):
                 offset = (number - 1) * part_size
-                data = await asyncio.to_thread(_read_at, source, offset, min(part_size, size - offset))
-                etags.append(await self._upload_part(path, name, upload_id, number, data, md5))
-                del data
+                length = min(part_size, size - offset)
+                response = await self._call(
+                    f"S3 UploadPart {name} #{number}", "PUT", path,
+                    query=[("partNumber", str(number)), ("uploadId", upload_id)],
+                    headers=[("Content-MD5", _md5_b64(md5)), ("Content-Length", str(length))],
+                    body=lambda at=offset, n=length: _file_blocks(source, at, n),
+                    payload_hash=sha256)
+                etags.append(response.headers.get("etag") or f'"{md5.hex()}"')
             await self._complete(path, name, upload_id, etags, size, expected)
         except BaseException:
             await self._abort(path, name, upload_id)
             raise
         return True
 
-    async def _upload_part(self, path: str, name: str, upload_id: str, number: int,
-                           data: bytes, md5: bytes) -> str:
-        if hashlib.md5(data).digest() != md5:
-            raise StorageError(f"{name}: the file changed while it was being uploaded")
-        response = await self._call(
-            f"S3 UploadPart {name} #{number}", "PUT", path,
-            query=[("partNumber", str(number)), ("uploadId", upload_id)],
-            headers=[("Content-MD5", _md5_b64(md5)), ("Content-Length", str(len(data)))],
-            body=data, payload_hash=hashlib.sha256(data).hexdigest())
-        return response.headers.get("etag") or f'"{md5.hex()}"'
-
     async def _complete(self, path: str, name: str, upload_id: str, etags: list[str],
                         size: int, expected: str) -> None:
         body = ("<CompleteMultipartUpload>" + "".join(
             f"<Part><PartNumber>{n}</PartNumber><ETag>{escape(etag)}</ETag></Part>"
             for n, etag in enumerate(etags, start=1)) + "</CompleteMultipartUpload>").encode()
-        settled = lambda: self._stored_as(path, size, expected, retry=False)  # noqa: E731
+        settled = lambda: self._settled(path, size, expected)  # noqa: E731
 
         async def complete() -> Response:
             response = await self._send("POST", path, query=[("uploadId", upload_id)], body=body,
