@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings.log_level)
 
+    import asyncpg
+
+    from listener.db.migrate import MigrationError
+    from listener.errors import StorageConfigError
     from listener.service import apply_migrations, database_url, run_service
 
     if args.command == "config":
@@ -40,7 +44,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{key}={value}")
         return 0
     if args.command == "run":
-        return asyncio.run(run_service(settings))
+        try:
+            return asyncio.run(run_service(settings))
+        except (StorageConfigError, MigrationError) as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
+        except (OSError, asyncpg.PostgresError) as exc:
+            print(f"cannot start: database unavailable: {exc}", file=sys.stderr)
+            return 2
     dsn = database_url(settings)
     if args.command == "url":
         print(dsn)
