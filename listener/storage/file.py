@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import filecmp
 import os
 import shutil
 import uuid
@@ -70,6 +71,8 @@ class FileStorage:
 
     @staticmethod
     def _copy_atomically(source: Path, target: Path) -> None:
+        if target.is_file() and filecmp.cmp(source, target, shallow=False):
+            return  # content-addressed key already holds these bytes: a re-render is a no-op
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         try:

@@ -52,12 +52,11 @@ async def file_blocks(path: Path, start: int = 0, length: int | None = None, blo
             yield data
 
 
-async def error_from(response: aiohttp.ClientResponse) -> HTTPStatusError:
-    """Build an HTTPStatusError from a Supabase error response (body parsed for
-    the real status code and message)."""
-    status = response.status
-    text = (await response.text(errors="replace"))[:2000]
-    message = text.strip() or response.reason or "error"
+def parse_error(status: int, text: str, reason: str = "") -> HTTPStatusError:
+    """Supabase answers most errors with HTTP 400 and the real status in the JSON
+    body (`{"statusCode": "404", "error": "not_found", "message": "Object not
+    found"}`): take the status and the message from there when present."""
+    message = text.strip()[:2000] or reason or "error"
     try:
         body = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -71,6 +70,10 @@ async def error_from(response: aiohttp.ClientResponse) -> HTTPStatusError:
         parts = [str(body[k]) for k in ("error", "message") if body.get(k)]
         message = ": ".join(dict.fromkeys(parts)) or message
     return HTTPStatusError(status, message)
+
+
+async def error_from(response: aiohttp.ClientResponse) -> HTTPStatusError:
+    return parse_error(response.status, await response.text(errors="replace"), response.reason or "")
 
 
 class SupabaseStorage:

@@ -74,3 +74,4 @@ async def test_wrong_key_fails_at_start_without_leaking_it():
         await s.start()
     await s.close()
     assert bad not in str(info.value) and "SUPABASE_SERVICE_KEY" in str(info.value)
+
