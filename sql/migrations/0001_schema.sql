@@ -305,6 +305,22 @@ BEGIN
 END $$;
 
 
+-- Finish a job that has no post to update (mix jobs, no-op benchmark jobs):
+-- store its result. Returns 'done', or 'lost' when the lease is not ours.
+CREATE OR REPLACE FUNCTION complete_render_job(p_job_id bigint, p_worker text, p_result jsonb)
+RETURNS text LANGUAGE sql AS $$
+    WITH finished AS (
+        UPDATE render_jobs
+           SET state = 'done', stage = 'done', progress = 100, lease_owner = NULL,
+               lease_expires_at = NULL, error = NULL, result = p_result,
+               finished_at = now(), updated_at = now()
+         WHERE id = p_job_id AND state = 'running' AND lease_owner = p_worker
+        RETURNING 1
+    )
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM finished) THEN 'done' ELSE 'lost' END
+$$;
+
+
 -- Fail a job for good; the post (if its inputs are still the rendered ones) gets
 -- the message in render_error.
 CREATE OR REPLACE FUNCTION fail_render_job(p_job_id bigint, p_worker text, p_error text)

@@ -164,3 +164,14 @@ async def test_migrations_are_idempotent_and_concurrent(server_url):
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_direct_jobs_complete_with_their_result(db):
+    job_id = await db.fetchval("INSERT INTO render_jobs (kind, spec) VALUES ('noop', '{}') RETURNING id")
+    assert await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{bytebeat}')") == []
+    [job] = await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{noop}')")
+    assert job["job_id"] == job_id and job["post_id"] is None
+    assert await db.fetchval("SELECT complete_render_job($1, 'other', '{}')", job_id) == "lost"
+    assert await db.fetchval("SELECT complete_render_job($1, 'w', '{\"ok\": 1}')", job_id) == "done"
+    state, result = await db.fetchrow("SELECT state, result FROM render_jobs WHERE id = $1", job_id)
+    assert state == "done" and result == '{"ok": 1}'
