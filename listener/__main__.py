@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("psql", help="open psql on the service's database")
     sub.add_parser("url", help="print the database URL (starts the embedded server if needed)")
     sub.add_parser("config", help="print the effective configuration, secrets masked")
+    gc = sub.add_parser("gc", help="delete stored renders that no post points to")
+    gc.add_argument("--grace-seconds", type=float, default=3600.0,
+                    help="keep objects younger than this (default 3600: they may belong to renders in flight)")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     args = parser.parse_args(argv)
 
     try:
@@ -55,6 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     dsn = database_url(settings)
     if args.command == "url":
         print(dsn)
+        return 0
+    if args.command == "gc":
+        from listener.gc import collect_garbage
+
+        try:
+            report = asyncio.run(collect_garbage(settings, dsn, grace_seconds=args.grace_seconds,
+                                                 dry_run=args.dry_run))
+        except StorageConfigError as exc:
+            print(f"cannot run gc: {exc}", file=sys.stderr)
+            return 2
+        for key in report.deleted:
+            print(("would delete " if args.dry_run else "deleted ") + key)
+        print(f"{report.scanned} objects: {report.referenced} referenced, {report.young} in their grace"
+              f" period, {len(report.deleted)} {'to delete' if args.dry_run else 'deleted'}")
         return 0
     if args.command == "migrate":
         applied = asyncio.run(apply_migrations(dsn, settings))

@@ -64,3 +64,12 @@ SELECT state, count(*)::bigint AS n FROM render_jobs GROUP BY state;
 -- name: url_is_referenced
 -- Whether any post points at this sample URL.
 SELECT EXISTS (SELECT 1 FROM posts WHERE sample_url = $1);
+
+-- name: sample_urls
+-- Every URL a post points at (objects gc must keep).
+SELECT sample_url FROM posts WHERE sample_url IS NOT NULL;
+
+-- name: active_render_keys
+-- Posts and signatures of jobs that may still upload (objects gc must keep).
+SELECT post_id, signature FROM render_jobs
+ WHERE state IN ('queued', 'running') AND post_id IS NOT NULL AND signature IS NOT NULL;

@@ -12,6 +12,11 @@ from listener.errors import PermanentJobError
 log = logging.getLogger(__name__)
 
 
+def storage_key_for(post_id: int, signature: str) -> str:
+    """Content-addressed: the same inputs always land on the same key."""
+    return f"posts/{post_id}/{signature}.wav"
+
+
 def render_in_process(payload: dict, report: Callable[[Any], None]) -> dict:
     """Runs inside a pool process: the engine renders the request to a WAV file."""
     import time
@@ -60,8 +65,7 @@ class BytebeatJob:
 
     @property
     def storage_key(self) -> str:
-        """Content-addressed: the same inputs always land on the same key."""
-        return f"posts/{self.post_id}/{self.signature}.wav"
+        return storage_key_for(self.post_id, self.signature)
 
     def payload(self, staging_dir: Path, fade_in: float, fade_out: float, timeout: float) -> dict:
         return {

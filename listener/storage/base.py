@@ -1,8 +1,9 @@
 """The interface every storage backend implements, and what they share."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import AsyncIterator, Protocol
 
 CONTENT_TYPES = {
     ".wav": "audio/wav",
@@ -20,6 +21,13 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 def content_type_for(key: str) -> str:
     return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str          # the storage key (prefix removed)
+    size: int
+    modified: float   # seconds since the epoch
 
 
 class Storage(Protocol):
@@ -53,6 +61,10 @@ class Storage(Protocol):
     def key_for_url(self, url: str) -> str | None:
         """The key of an object behind a URL this backend (or the service's
         /samples/ route) handed out, or None."""
+        ...
+
+    def list_objects(self, prefix: str) -> AsyncIterator[StoredObject]:
+        """Every object whose key starts with `prefix` (used by `gc`)."""
         ...
 
     async def close(self) -> None: ...

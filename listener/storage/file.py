@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
 from listener.errors import StorageConfigError, StorageError
+from listener.storage.base import StoredObject
 
 
 class UnsafeKeyError(ValueError):
@@ -82,6 +83,17 @@ class FileStorage:
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+
+    async def list_objects(self, prefix: str):
+        base = self.root / prefix if prefix else self.root
+        if not base.resolve().is_relative_to(self.root):
+            raise UnsafeKeyError(f"unsafe storage prefix {prefix!r}")
+        paths = await asyncio.to_thread(lambda: [p for p in base.rglob("*") if p.is_file()])
+        for path in sorted(paths):
+            if path.name.startswith("."):
+                continue  # temp files of uploads in progress
+            stat = path.stat()
+            yield StoredObject(path.relative_to(self.root).as_posix(), stat.st_size, stat.st_mtime)
 
     async def exists(self, key: str) -> bool:
         return self.path_for(key).is_file()

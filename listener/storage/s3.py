@@ -33,7 +33,7 @@ from yarl import URL
 
 from listener.config import Settings
 from listener.errors import PermanentStorageError, StorageConfigError, StorageError
-from listener.storage.base import CACHE_CONTROL, content_type_for
+from listener.storage.base import StoredObject, CACHE_CONTROL, content_type_for
 from listener.storage.retry import HTTPStatusError, retrying
 from listener.storage.sigv4 import (EMPTY_SHA256, Credentials, Pairs, canonical_query,
                                     encode_path, presign_url, sign_headers)
@@ -428,6 +428,34 @@ class S3Storage:
 
     async def exists(self, key: str) -> bool:
         return await self._head(self._object_path(key)) is not None
+
+    async def list_objects(self, prefix: str):
+        """ListObjectsV2, page by page."""
+        full_prefix = self.object_key(prefix) if prefix else (self.prefix + "/" if self.prefix else "")
+        token = None
+        while True:
+            query = [("list-type", "2"), ("prefix", full_prefix)]
+            if token:
+                query.append(("continuation-token", token))
+            response = await self._call(f"S3 ListObjectsV2 {full_prefix}", "GET",
+                                        self._bucket_path or "/", query=query)
+            root = ET.fromstring(response.body)
+            local = lambda el: el.tag.rsplit("}", 1)[-1]  # noqa: E731
+            token = None
+            for child in root:
+                name = local(child)
+                if name == "Contents":
+                    fields = {local(c): (c.text or "") for c in child}
+                    key = fields.get("Key", "")
+                    if self.prefix:
+                        key = key[len(self.prefix) + 1:]
+                    modified = datetime.fromisoformat(fields.get("LastModified", "1970-01-01T00:00:00Z")
+                                                      .replace("Z", "+00:00")).timestamp()
+                    yield StoredObject(key, int(fields.get("Size", "0")), modified)
+                elif name == "NextContinuationToken":
+                    token = child.text
+            if not token:
+                return
 
     async def delete(self, key: str) -> None:
         await self._call(f"S3 DeleteObject {self.object_key(key)}", "DELETE",

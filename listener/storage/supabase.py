@@ -20,6 +20,7 @@ import base64
 import logging
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -28,7 +29,7 @@ import orjson
 
 from listener.config import Settings
 from listener.errors import PermanentStorageError, StorageConfigError, StorageError
-from listener.storage.base import content_type_for
+from listener.storage.base import StoredObject, content_type_for
 from listener.storage.retry import HTTPStatusError, retrying
 
 log = logging.getLogger(__name__)
@@ -266,6 +267,37 @@ class SupabaseStorage:
                 raise await error_from(r)
 
         return bool(await self._retry(head, f"check {key}"))
+
+    async def list_objects(self, prefix: str):
+        """`POST /object/list/{bucket}` is one folder level at a time: walk it."""
+        folders = [self.object_path(prefix).rstrip("/") if prefix else self.prefix]
+        while folders:
+            folder = folders.pop()
+            offset = 0
+            while True:
+                async def page():
+                    body = {"prefix": folder, "limit": 1000, "offset": offset,
+                            "sortBy": {"column": "name", "order": "asc"}}
+                    async with self.session.post(f"{self.base}/object/list/{quote(self.bucket)}",
+                                                 json=body, headers=self._headers()) as r:
+                        if r.status == 200:
+                            return await r.json()
+                        raise await error_from(r)
+
+                entries = await self._retry(page, f"list {folder or '/'}")
+                for entry in entries:
+                    name = f"{folder}/{entry['name']}" if folder else entry["name"]
+                    if entry.get("id") is None:  # a folder
+                        folders.append(name)
+                        continue
+                    meta = entry.get("metadata") or {}
+                    modified = entry.get("updated_at") or entry.get("created_at") or "1970-01-01T00:00:00Z"
+                    key = name[len(self.prefix) + 1:] if self.prefix else name
+                    yield StoredObject(key, int(meta.get("size", 0)),
+                                       datetime.fromisoformat(modified.replace("Z", "+00:00")).timestamp())
+                if len(entries) < 1000:
+                    break
+                offset += 1000
 
     async def delete(self, key: str) -> None:
         await self._delete_names([self.object_path(key)])

@@ -229,3 +229,38 @@ async def test_two_workers_fifty_posts_each_rendered_once(database, db, tmp_path
     finally:
         a.close()
         b.close()
+
+
+async def test_gc_removes_only_unreferenced_objects(database, db, tmp_path):
+    import subprocess
+    import sys
+    from tests.service.harness import ROOT
+
+    svc = await ServiceProcess(database, tmp_path, "w1", RENDER_DURATION="1",
+                               DELETE_REPLACED_OBJECTS="false").start()
+    try:
+        post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+        first = await rendered(db, post_id)
+        await db.execute("UPDATE posts SET expression = 't>>3' WHERE id = $1", post_id)
+        second = await rendered(db, post_id, render_signature("t>>3", "uint8", 8000, 1))
+    finally:
+        svc.close()
+    stray = svc.storage_dir / "posts" / "999" / "abc.wav"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"RIFF")
+    env = {**svc.env}
+    dry = subprocess.run([sys.executable, "-m", "listener", "gc", "--grace-seconds", "0", "--dry-run"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert dry.returncode == 0, dry.stderr
+    assert "would delete posts/999/abc.wav" in dry.stdout and stray.exists()
+    done = subprocess.run([sys.executable, "-m", "listener", "gc", "--grace-seconds", "0"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    old_key = first["sample_url"].split("/files/", 1)[1]
+    new_key = second["sample_url"].split("/files/", 1)[1]
+    assert f"deleted {old_key}" in done.stdout and "deleted posts/999/abc.wav" in done.stdout
+    assert not stray.exists() and not (svc.storage_dir / old_key).exists()
+    assert (svc.storage_dir / new_key).exists(), "the object a post points to is kept"
+    kept = subprocess.run([sys.executable, "-m", "listener", "gc"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert "0 deleted" in kept.stdout

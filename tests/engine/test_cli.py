@@ -1,0 +1,44 @@
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=REPO, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_render(tmp_path):
+    out = tmp_path / "x.wav"
+    p = run("render", "t*(t>>5|t>>8)", "--mode", "uint8", "--rate", "8000", "--seconds", "2", "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert out.stat().st_size == 44 + 16000
+    assert "compiled" in p.stdout and p.stdout.count("\n") == 1
+
+
+def test_render_stdin_and_fades(tmp_path):
+    out = tmp_path / "y.wav"
+    p = run("render", "--stdin", "--mode", "float", "--seconds", "1", "--fade-in", "0.5", "-o", str(out),
+            stdin="sin(t/10)" if False else "t%256/128-1")
+    assert p.returncode == 0, p.stderr
+    assert out.exists()
+
+
+def test_render_bad_input_fails_with_message(tmp_path):
+    p = run("render", "t)", "-o", str(tmp_path / "z.wav"), "--tier", "compiled")
+    assert p.returncode != 0 and "syntax error at 1:2" in p.stderr
+    p = run("render", "t", "-o", str(tmp_path / "z.wav"), "--seconds", "-1")
+    assert p.returncode != 0 and "invalid seconds" in p.stderr
+
+
+def test_check_exit_codes():
+    p = run("check", "t*(t>>5|t>>8)")
+    assert (p.returncode, p.stdout.strip()) == (0, "compiled")
+    p = run("check", "t+/a/.source.length")
+    assert p.returncode == 1 and p.stdout.strip().startswith("not compiled: regular expression literal at 1:3")
+    p = run("check", "t*(")
+    assert p.returncode == 2 and p.stdout.strip() == "syntax error at 1:4: unexpected end of input"
+    p = run("check", "--stdin", stdin="t>>4")
+    assert p.returncode == 0
