@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test migrate psql bench fidelity clean venv
+.PHONY: run test migrate psql bench bench-queue fidelity chaos clean venv
 
 venv: $(STAMP)
 
@@ -28,6 +28,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+bench-queue: $(STAMP)
+	$(PY) -m bench.queue
+
+chaos: $(STAMP)
+	$(PY) -m chaos
 
 fidelity: $(STAMP)
 	$(PY) -m bench.fidelity

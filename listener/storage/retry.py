@@ -33,8 +33,9 @@ class HTTPStatusError(Exception):
         return self.status >= 500 or self.status in (408, 429)
 
 
-CONNECTION_ERRORS = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError,
-                     asyncio.TimeoutError, ConnectionError)
+# Transport and protocol failures: a refused or broken connection, a timeout, a
+# malformed answer. (HTTP statuses never raise here: they become HTTPStatusError.)
+CONNECTION_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError)
 
 
 async def retrying(op: Callable[[], Awaitable[T]], *, what: str, attempts: int = 5,

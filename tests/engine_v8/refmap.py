@@ -28,7 +28,19 @@ def _to_int32_low_byte(x: np.ndarray) -> np.ndarray:
     return (v.astype(np.int64) & 255).astype(np.uint8)
 
 
+try:  # the service's own mapping, when present (written by another part of the project)
+    from engine.modes import ChannelHold as _ChannelHold
+except ImportError:  # pragma: no cover
+    _ChannelHold = None
+
+
 def channel_bytes(mode: str, x: np.ndarray) -> np.ndarray:
+    if _ChannelHold is not None:
+        return _ChannelHold(mode).map(x)
+    return own_channel_bytes(mode, x)
+
+
+def own_channel_bytes(mode: str, x: np.ndarray) -> np.ndarray:
     nan = np.isnan(x)
     if mode in ("uint8", "int8"):
         y = x + 128.0 if mode == "int8" else x

@@ -370,3 +370,45 @@ def test_runner_protocol_surface():
     with pytest.raises(EngineError):
         load_song("t", "bogus", 8000)
     assert issubclass(SongMemoryError, SongRuntimeError)
+
+
+def test_value_to_byte_helper_agrees_with_engine_modes():
+    from tests.engine_v8.refmap import own_channel_bytes
+    modes = pytest.importorskip("engine.modes")
+    rng = np.random.default_rng(1)
+    x = np.concatenate([[math.nan, math.nan, -0.5, 2.0 ** 40 + 3.7, -2.0 ** 70, math.inf, -math.inf, -0.0],
+                        rng.normal(0, 1e3, 500), np.where(rng.random(100) < .3, math.nan, 1.0)])
+    for mode in ("uint8", "int8", "float", "func"):
+        assert np.array_equal(own_channel_bytes(mode, x), modes.ChannelHold(mode).map(x.copy()))
+
+
+def test_runners_in_parallel_threads_are_independent():
+    import threading
+    codes = ["t*(t>>5|t>>8)", "random()*256", "a = (typeof a == 'number' ? a : 0) + 3", "sin(t/50)**2*255"]
+    expect = [render(c, n=20000)[0] for c in codes]
+    got = [None] * len(codes)
+
+    def work(i):
+        r = load_song(codes[i], "uint8", 8000)
+        L, R = np.empty(20000), np.empty(20000)
+        for k in range(0, 20000, 5000):
+            r.fill(k, L[k:k + 5000], R[k:k + 5000])
+        got[i] = L
+        r.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(codes))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    for e, g in zip(expect, got):
+        assert g is not None and np.array_equal(e, g)
+
+
+async def test_works_inside_a_running_event_loop():
+    L, R, st = render("t*3", n=8)
+    assert list(L) == [3 * i for i in range(8)]
+    with pytest.raises(SongSyntaxError):
+        load_song("t+", "uint8", 8000)
+    with pytest.raises(RenderTimeoutError):
+        load_song("for(;;);", "func", 8000, block_timeout=0.5)

@@ -25,7 +25,7 @@ from listener.config import Settings
 from listener.errors import PermanentStorageError, StorageConfigError, StorageError
 from listener.storage.base import CACHE_CONTROL
 from listener.storage.s3 import S3Storage, multipart_etag
-from tests.faultproxy import FaultProxy
+from chaos.faultproxy import FaultProxy
 from tests.storage.conftest import Moto
 
 MiB = 1024 * 1024

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from engine import BytebeatRequest, render_to_file
-from tests.faultproxy import FaultProxy
+from chaos.faultproxy import FaultProxy
 from tests.service.harness import ServiceProcess, wait_for
 
 

@@ -1,4 +1,4 @@
-"""A fault-injecting TCP proxy for HTTP/1.1 storage servers (the tests' own).
+"""A fault-injecting TCP proxy for HTTP/1.1 storage servers, used by the tests and `make chaos`.
 
 It sits between the service and a real storage server and, per request, either
 forwards it or injects a fault:
@@ -109,7 +109,9 @@ class FaultProxy:
                     await reader.readexactly(length)
                     body = b"injected fault: service unavailable"
                     writer.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                                 b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                                 b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+                    if method != "HEAD":  # a HEAD answer has no body
+                        writer.write(body)
                     await writer.drain()
                     return
                 if fault == "stall":
@@ -135,8 +137,8 @@ class FaultProxy:
                     pipe.cancel()
                     await asyncio.sleep(0.3)  # let the server finish storing
                     return
-        except (ConnectionError, asyncio.IncompleteReadError, OSError):
-            return
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, asyncio.CancelledError):
+            return  # cancelled: the proxy is stopping
         finally:
             if pipe is not None:
                 pipe.cancel()
