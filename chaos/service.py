@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
