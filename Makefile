@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: run test migrate psql bench bench-queue fidelity chaos clean venv
 
@@ -13,6 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 run: $(STAMP)
 	$(PY) -m listener run
@@ -29,7 +34,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-bench-queue: $(STAMP)
+bench-queue: $(BENCH_STAMP)
 	$(PY) -m bench.queue
 
 chaos: $(STAMP)

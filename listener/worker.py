@@ -71,9 +71,12 @@ class Worker:
         self._last_sweep = 0.0
         self._backoff = 0.0
         self._background: set[asyncio.Task] = set()
+        self._full_sweep = True
 
     # -- waking -----------------------------------------------------------------
     def wake(self) -> None:
+        """A full sweep soon: on start, on every (re)connect, in poll mode."""
+        self._full_sweep = True
         self._wake.set()
 
     def _on_notify(self, channel: str, payload: str) -> None:
@@ -107,12 +110,13 @@ class Worker:
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._sleep_seconds())
                 except asyncio.TimeoutError:
-                    pass
+                    self._full_sweep = True  # a timer: delayed job, expiring lease, safety sweep
                 self._wake.clear()
                 if self._stopping:
                     break
+                full, self._full_sweep = self._full_sweep, False
                 try:
-                    await self._sweep()
+                    await self._sweep(full)
                     self._backoff = 0.0
                 except DB_UNAVAILABLE as exc:
                     self._backoff = min(max(self._backoff * 2, 0.1), 5.0)
@@ -126,20 +130,36 @@ class Worker:
             listen_task.cancel()
             await asyncio.gather(listen_task, heartbeat_task, return_exceptions=True)
 
-    async def _sweep(self) -> None:
-        self._last_sweep = time.monotonic()
+    async def _sweep(self, full: bool) -> None:
+        """Claim first: a notification means work is waiting. Once the due work
+        runs out (or on a full sweep: start, reconnect, timer) also requeue
+        expired leases and recompute the timer to the next delayed job or lease."""
+        if full:
+            self._last_sweep = time.monotonic()
         async with self.db.acquire() as conn:
-            await conn.fetchval(QUERIES["requeue_expired"], self.settings.max_attempts)
-            while self.capacity > 0 and not self._stopping:
-                want = self.capacity
-                rows = await conn.fetch(QUERIES["claim_jobs"], self.worker_id, want,
-                                        self.settings.job_lease_seconds, KINDS)
-                for row in rows:
-                    self._start(row)
-                if len(rows) < want:
-                    break
-            seconds = await conn.fetchval(QUERIES["next_wakeup"], KINDS, self.worker_id)
-        self._next_due = None if seconds is None else time.monotonic() + max(0.0, seconds) + 0.005
+            while True:
+                drained = await self._claim_up_to_capacity(conn)
+                if not (drained or full):
+                    return  # at capacity: the timer stays as it is
+                requeued = await conn.fetchval(QUERIES["requeue_expired"], self.settings.max_attempts)
+                if requeued and self.capacity > 0 and not self._stopping:
+                    full = False
+                    continue
+                seconds = await conn.fetchval(QUERIES["next_wakeup"], KINDS, self.worker_id)
+                self._next_due = None if seconds is None else time.monotonic() + max(0.0, seconds) + 0.005
+                return
+
+    async def _claim_up_to_capacity(self, conn) -> bool:
+        """Claim until capacity is full; True when the due work ran out first."""
+        while self.capacity > 0 and not self._stopping:
+            want = self.capacity
+            rows = await conn.fetch(QUERIES["claim_jobs"], self.worker_id, want,
+                                    self.settings.job_lease_seconds, KINDS)
+            for row in rows:
+                self._start(row)
+            if len(rows) < want:
+                return True
+        return False
 
     def _start(self, row) -> None:
         job_id = row["job_id"]

@@ -13,9 +13,9 @@ SELECT renew_render_leases AS id FROM renew_render_leases($1, $2, $3);
 -- Write a post's result if its inputs still match the rendered signature.
 SELECT outcome, replaced_url FROM complete_post_render($1, $2, $3, $4, $5, $6);
 
--- name: complete_job
--- Finish a job without a post (mix or no-op job) with its JSON result.
-SELECT complete_render_job($1, $2, $3);
+-- name: complete_jobs
+-- Finish jobs without a post (mix or no-op jobs) with their JSON results, in one statement.
+SELECT job_id, outcome FROM complete_render_jobs($1, $2, $3);
 
 -- name: fail_job
 -- Fail a job for good with a message (copied to the post's render_error).

@@ -57,7 +57,7 @@ CREATE INDEX IF NOT EXISTS render_jobs_claimable
     ON render_jobs (priority DESC, run_after, id) WHERE state = 'queued';
 CREATE INDEX IF NOT EXISTS render_jobs_leases
     ON render_jobs (lease_expires_at) WHERE state = 'running';
-CREATE INDEX IF NOT EXISTS render_jobs_by_post ON render_jobs (post_id, state);
+CREATE INDEX IF NOT EXISTS render_jobs_by_post ON render_jobs (post_id);
 -- At most one queued job per post: a newer edit cancels the queued one first.
 CREATE UNIQUE INDEX IF NOT EXISTS render_jobs_one_queued_per_post
     ON render_jobs (post_id) WHERE state = 'queued' AND post_id IS NOT NULL;
@@ -215,7 +215,8 @@ CREATE TRIGGER render_jobs_notify_requeue AFTER UPDATE OF state ON render_jobs
 
 -- Claim up to p_limit due jobs of the given kinds for one worker, under a lease.
 -- Returns each job with its post's current inputs; the job's signature becomes
--- the signature of exactly the inputs that will be rendered.
+-- the signature of exactly the inputs that will be rendered. Posts are joined
+-- once and the default duration read once per claim, not per row.
 CREATE OR REPLACE FUNCTION claim_render_jobs(
     p_worker text, p_limit integer, p_lease_seconds double precision, p_kinds text[]
 ) RETURNS TABLE (
@@ -223,43 +224,51 @@ CREATE OR REPLACE FUNCTION claim_render_jobs(
     spec jsonb, expression text, mode text, sample_rate integer, duration integer,
     signature text, previous_url text
 ) LANGUAGE plpgsql AS $$
+DECLARE
+    default_duration integer := (SELECT default_duration_seconds FROM render_settings WHERE id);
 BEGIN
     RETURN QUERY
     WITH picked AS (
-        SELECT j.id
+        SELECT j.id, j.post_id
           FROM render_jobs j
          WHERE j.state = 'queued' AND j.run_after <= now() AND j.kind = ANY (p_kinds)
          ORDER BY j.priority DESC, j.run_after, j.id
          LIMIT p_limit
            FOR UPDATE SKIP LOCKED
+    ), inputs AS (
+        SELECT pk.id, p.expression, p.mode, p.sample_rate, p.sample_url,
+               coalesce(p.prerender_duration, default_duration) AS duration
+          FROM picked pk LEFT JOIN posts p ON p.id = pk.post_id
     ), claimed AS (
         UPDATE render_jobs j
            SET state = 'running', attempts = j.attempts + 1, lease_owner = p_worker,
                lease_expires_at = now() + make_interval(secs => p_lease_seconds),
                started_at = now(), updated_at = now(), stage = 'claimed', progress = 0,
-               signature = coalesce((SELECT post_signature(p) FROM posts p WHERE p.id = j.post_id),
-                                    j.signature)
-          FROM picked
-         WHERE j.id = picked.id
+               signature = CASE WHEN i.expression IS NULL THEN j.signature
+                                ELSE render_signature(i.expression, i.mode, i.sample_rate, i.duration) END
+          FROM inputs i
+         WHERE j.id = i.id
         RETURNING j.*
     )
     SELECT c.id, c.kind, c.post_id, c.attempts, c.max_attempts, c.spec,
-           p.expression, p.mode, p.sample_rate, effective_duration(p.prerender_duration),
-           c.signature, p.sample_url
-      FROM claimed c LEFT JOIN posts p ON p.id = c.post_id
+           i.expression, i.mode, i.sample_rate, i.duration, c.signature, i.sample_url
+      FROM claimed c JOIN inputs i ON i.id = c.id
      ORDER BY c.priority DESC, c.id;
 END $$;
 
 
--- Renew the leases a worker holds; returns the ids it still owns.
+-- Renew the leases a worker holds; returns the ids it still owns. (The DML
+-- functions are plpgsql, not LANGUAGE sql: plpgsql keeps their plans per session.)
 CREATE OR REPLACE FUNCTION renew_render_leases(
     p_worker text, p_job_ids bigint[], p_lease_seconds double precision
-) RETURNS SETOF bigint LANGUAGE sql AS $$
+) RETURNS SETOF bigint LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
     UPDATE render_jobs
        SET lease_expires_at = now() + make_interval(secs => p_lease_seconds)
      WHERE id = ANY (p_job_ids) AND lease_owner = p_worker AND state = 'running'
-    RETURNING id
-$$;
+    RETURNING id;
+END $$;
 
 
 -- Finish a post render in one transaction. The post gets the result only if its
@@ -305,20 +314,27 @@ BEGIN
 END $$;
 
 
--- Finish a job that has no post to update (mix jobs, no-op benchmark jobs):
--- store its result. Returns 'done', or 'lost' when the lease is not ours.
-CREATE OR REPLACE FUNCTION complete_render_job(p_job_id bigint, p_worker text, p_result jsonb)
-RETURNS text LANGUAGE sql AS $$
-    WITH finished AS (
-        UPDATE render_jobs
+-- Finish jobs that have no post to update (mix jobs, no-op jobs), many in one
+-- statement: a worker flushes what finished together. Returns each id with
+-- 'done', or 'lost' when the lease is not ours.
+CREATE OR REPLACE FUNCTION complete_render_jobs(p_worker text, p_job_ids bigint[], p_results jsonb[])
+RETURNS TABLE (job_id bigint, outcome text) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
+    WITH input AS (
+        SELECT t.id, t.result FROM unnest(p_job_ids, p_results) AS t(id, result)
+    ), finished AS (
+        UPDATE render_jobs j
            SET state = 'done', stage = 'done', progress = 100, lease_owner = NULL,
-               lease_expires_at = NULL, error = NULL, result = p_result,
+               lease_expires_at = NULL, error = NULL, result = i.result,
                finished_at = now(), updated_at = now()
-         WHERE id = p_job_id AND state = 'running' AND lease_owner = p_worker
-        RETURNING 1
+          FROM input i
+         WHERE j.id = i.id AND j.state = 'running' AND j.lease_owner = p_worker
+        RETURNING j.id
     )
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM finished) THEN 'done' ELSE 'lost' END
-$$;
+    SELECT i.id, CASE WHEN f.id IS NULL THEN 'lost' ELSE 'done' END
+      FROM input i LEFT JOIN finished f ON f.id = i.id;
+END $$;
 
 
 -- Fail a job for good; the post (if its inputs are still the rendered ones) gets
@@ -372,13 +388,14 @@ END $$;
 
 -- Give a claimed job back without counting the attempt (graceful shutdown).
 CREATE OR REPLACE FUNCTION release_render_job(p_job_id bigint, p_worker text)
-RETURNS boolean LANGUAGE sql AS $$
+RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE render_jobs
        SET state = 'queued', stage = 'released', attempts = greatest(attempts - 1, 0),
            lease_owner = NULL, lease_expires_at = NULL, run_after = now(), updated_at = now()
-     WHERE id = p_job_id AND state = 'running' AND lease_owner = p_worker
-    RETURNING true
-$$;
+     WHERE id = p_job_id AND state = 'running' AND lease_owner = p_worker;
+    RETURN FOUND;
+END $$;
 
 
 -- Jobs whose worker stopped renewing its lease (killed, machine lost) go back to

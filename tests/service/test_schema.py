@@ -171,7 +171,9 @@ async def test_direct_jobs_complete_with_their_result(db):
     assert await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{bytebeat}')") == []
     [job] = await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{noop}')")
     assert job["job_id"] == job_id and job["post_id"] is None
-    assert await db.fetchval("SELECT complete_render_job($1, 'other', '{}')", job_id) == "lost"
-    assert await db.fetchval("SELECT complete_render_job($1, 'w', '{\"ok\": 1}')", job_id) == "done"
+    rows = await db.fetch("SELECT * FROM complete_render_jobs('other', $1, $2)", [job_id], ["{}"])
+    assert [tuple(r) for r in rows] == [(job_id, "lost")]
+    rows = await db.fetch("SELECT * FROM complete_render_jobs('w', $1, $2)", [job_id], ['{"ok": 1}'])
+    assert [tuple(r) for r in rows] == [(job_id, "done")]
     state, result = await db.fetchrow("SELECT state, result FROM render_jobs WHERE id = $1", job_id)
     assert state == "done" and result == '{"ok": 1}'
