@@ -72,6 +72,8 @@ class Worker:
         self._backoff = 0.0
         self._background: set[asyncio.Task] = set()
         self._full_sweep = True
+        self._enqueuers: set[int] = set()
+        self._enqueuer_wait: asyncio.Task | None = None
 
     # -- waking -----------------------------------------------------------------
     def wake(self) -> None:
@@ -126,6 +128,8 @@ class Worker:
             await self._drain()
         finally:
             heartbeat_task.cancel()
+            if self._enqueuer_wait is not None:
+                self._enqueuer_wait.cancel()
             await self.listener.close()
             listen_task.cancel()
             await asyncio.gather(listen_task, heartbeat_task, return_exceptions=True)
@@ -147,7 +151,33 @@ class Worker:
                     continue
                 seconds = await conn.fetchval(QUERIES["next_wakeup"], KINDS, self.worker_id)
                 self._next_due = None if seconds is None else time.monotonic() + max(0.0, seconds) + 0.005
+                if drained and self.settings.listen_mode == "listen":
+                    await self._arm_wakeup(conn)
                 return
+
+    async def _arm_wakeup(self, conn) -> None:
+        """Going idle: ask the next enqueue to notify (see render_wakeup in the
+        schema), then make sure no transaction that enqueued without notifying
+        is still open: wait for each in the background, then sweep again."""
+        await conn.execute(QUERIES["arm_wakeup"])
+        pids = {r["pid"] for r in await conn.fetch(QUERIES["unnotified_enqueuers"])}
+        if pids:
+            self._enqueuers.update(pids)
+            if self._enqueuer_wait is None or self._enqueuer_wait.done():
+                self._enqueuer_wait = asyncio.create_task(self._await_enqueuers())
+
+    async def _await_enqueuers(self) -> None:
+        try:
+            async with self.db.acquire() as conn:
+                while self._enqueuers:
+                    pid = self._enqueuers.pop()
+                    async with conn.transaction():
+                        await conn.execute(QUERIES["wait_for_enqueuer"], pid)
+        except DB_UNAVAILABLE as exc:
+            log.warning("waiting for open enqueuing transactions failed: %s", exc)
+            self._enqueuers.clear()
+            self._full_sweep = True
+        self._wake.set()  # what they enqueued is committed (or rolled back) now
 
     async def _claim_up_to_capacity(self, conn) -> bool:
         """Claim until capacity is full; True when the due work ran out first."""

@@ -73,3 +73,15 @@ SELECT sample_url FROM posts WHERE sample_url IS NOT NULL;
 -- Posts and signatures of jobs that may still upload (objects gc must keep).
 SELECT post_id, signature FROM render_jobs
  WHERE state IN ('queued', 'running') AND post_id IS NOT NULL AND signature IS NOT NULL;
+
+-- name: arm_wakeup
+-- An idle worker asks to be notified by the next enqueue.
+SELECT arm_render_wakeup();
+
+-- name: unnotified_enqueuers
+-- Backends whose open transactions may have enqueued work without notifying.
+SELECT unnotified_enqueuers AS pid FROM unnotified_enqueuers();
+
+-- name: wait_for_enqueuer
+-- Wait (inside a transaction) until that backend's current transaction has ended.
+SELECT pg_advisory_xact_lock(2002873189, $1);

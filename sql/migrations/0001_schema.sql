@@ -194,13 +194,51 @@ CREATE TRIGGER posts_after_update
     FOR EACH ROW EXECUTE FUNCTION posts_after_update();
 
 
--- Wake the workers: an empty payload on channel render_jobs, once per statement
--- that inserted jobs, and when a job goes back to queued (retry, release, requeue).
--- Postgres folds identical notifications of one transaction into one.
+-- Waking the workers without taxing the apps' commits.
+--
+-- A transaction that has sent NOTIFY takes a global lock at commit and holds it
+-- through its commit flush, so concurrent notifying transactions commit one at a
+-- time. Notifying only when a worker is waiting keeps that cost off busy periods:
+-- an idle worker *arms* the wake-up before it sleeps; the first enqueue that
+-- finds it armed disarms it and sends one NOTIFY (empty payload, channel
+-- render_jobs); later enqueues see it disarmed and send nothing, because the
+-- workers are awake and sweep again after every job.
+--
+-- No wake-up is lost: each enqueuing transaction first takes a shared advisory
+-- lock keyed by its backend (class 2002873189, 'wake'), then reads the flag. A
+-- worker that arms commits the flag, then lists the backends holding that lock
+-- (transactions that may have read the flag before it was armed) and waits for
+-- each to end (by taking the same lock exclusively for an instant) before its
+-- last sweep. Transactions that start later read the armed flag and notify.
+CREATE TABLE IF NOT EXISTS render_wakeup (
+    id     boolean PRIMARY KEY DEFAULT true CHECK (id),
+    armed  boolean NOT NULL DEFAULT true
+);
+INSERT INTO render_wakeup (id) VALUES (true) ON CONFLICT DO NOTHING;
+
 CREATE OR REPLACE FUNCTION notify_render_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('render_jobs', '');
+    PERFORM pg_advisory_xact_lock_shared(2002873189, pg_backend_pid());
+    IF (SELECT armed FROM render_wakeup WHERE id) THEN
+        UPDATE render_wakeup SET armed = false WHERE id AND armed;
+        PERFORM pg_notify('render_jobs', '');
+    END IF;
     RETURN NULL;
+END $$;
+
+-- An idle worker arms the wake-up, then (in a new statement, after this commit)
+-- asks which backends may have enqueued without notifying.
+CREATE OR REPLACE FUNCTION arm_render_wakeup() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE render_wakeup SET armed = true WHERE id AND NOT armed;
+END $$;
+
+CREATE OR REPLACE FUNCTION unnotified_enqueuers() RETURNS SETOF integer LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
+    SELECT objid::integer FROM pg_locks
+     WHERE locktype = 'advisory' AND classid = 2002873189 AND objsubid = 2
+       AND mode = 'ShareLock' AND granted AND pid <> pg_backend_pid();
 END $$;
 
 DROP TRIGGER IF EXISTS render_jobs_notify_insert ON render_jobs;

@@ -264,3 +264,51 @@ async def test_gc_removes_only_unreferenced_objects(database, db, tmp_path):
     kept = subprocess.run([sys.executable, "-m", "listener", "gc"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert "0 deleted" in kept.stdout
+
+
+async def test_enqueue_that_did_not_notify_is_still_claimed_promptly(database, db, tmp_path):
+    """A transaction that enqueued while the wake-up was disarmed (workers busy)
+    sends no NOTIFY; if it commits after the worker went idle, the worker must
+    still find its job: it waits for such transactions before its last sweep."""
+    svc = await ServiceProcess(database, tmp_path, "w1", RENDER_DURATION="1",
+                               SAFETY_SWEEP_SECONDS="3600").start()
+    app = await asyncpg.connect(database)
+    try:
+        await db.execute("UPDATE render_wakeup SET armed = false")  # as if a busy moment disarmed it
+        listener = await asyncpg.connect(database)
+        heard = []
+        await listener.add_listener("render_jobs", lambda *a: heard.append(a))
+        tx = app.transaction()
+        await tx.start()
+        post_id = await app.fetchval("INSERT INTO posts (expression) VALUES ('t>>2') RETURNING id")
+        await db.execute("NOTIFY render_jobs")  # some other wake-up: the worker sweeps, goes idle, arms
+        await asyncio.sleep(0.8)
+        assert (await post_state(db, post_id)) is None, "not committed yet"
+        assert await db.fetchval("SELECT armed FROM render_wakeup"), "the idle worker armed the wake-up"
+        await tx.commit()
+        started = time.monotonic()
+        await rendered(db, post_id, timeout=10)
+        assert time.monotonic() - started < 3
+        assert len(heard) == 1, "the app's transaction itself sent no notification"
+        await listener.close()
+    finally:
+        await app.close()
+        svc.close()
+
+
+async def test_busy_enqueues_send_one_notification(database, db):
+    """While the wake-up is disarmed, enqueuing transactions send nothing; the
+    first one after a worker armed it sends one."""
+    listener = await asyncpg.connect(database)
+    heard = []
+    await listener.add_listener("render_jobs", lambda *a: heard.append(a))
+    for i in range(20):
+        await db.execute("INSERT INTO posts (expression) VALUES ($1)", f"t*{i}")
+    await asyncio.sleep(0.3)
+    assert len(heard) == 1
+    await db.execute("SELECT arm_render_wakeup()")
+    for i in range(5):
+        await db.execute("INSERT INTO posts (expression) VALUES ($1)", f"t>>{i}")
+    await asyncio.sleep(0.3)
+    assert len(heard) == 2
+    await listener.close()
