@@ -235,6 +235,23 @@ def test_pow_operator_matches_math_pow():
         r.close()
 
 
+def test_pow_assignment_rewrite():
+    r = load_song("t || (x = 1.0001, o = {p: 1.0002}), x **= 1.01, o.p **= 1.001, [x, o.p]", "float", 8000)
+    try:
+        L, R = np.empty(50), np.empty(50)
+        r.fill(1, L, R)
+    finally:
+        r.close()
+    r2 = load_song("t || (x = 1.0001, o = {p: 1.0002}), x = Math.pow(x, 1.01), o.p = Math.pow(o.p, 1.001), [x, o.p]",
+                   "float", 8000)
+    try:
+        L2, R2 = np.empty(50), np.empty(50)
+        r2.fill(1, L2, R2)
+    finally:
+        r2.close()
+    assert np.array_equal(L, L2) and np.array_equal(R, R2)
+
+
 def test_pow_rewrite_keeps_semantics():
     code = ("[2 ** 10, (-8) ** (1/3), 2 ** -1, 2 ** 3 ** 2, (2n ** 64n == 18446744073709551616n) * 1, "
             "({valueOf(){return 3}}) ** 2, '2' ** '3', a ** 2, [3][0] ** 2, `2` ** 2, 2 ** 0.5][t]")
