@@ -15,6 +15,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -283,4 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, data)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s chaos: %(message)s", stream=sys.stderr)
+
+    def stop(signum, _frame):  # clean up workers, servers and files on SIGTERM too
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     return asyncio.run(main_async(ChaosConfig.from_env(), args.keep))
