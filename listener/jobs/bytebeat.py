@@ -38,9 +38,12 @@ def render_in_process(payload: dict, report: Callable[[Any], None]) -> dict:
 
 
 def warm_up_in_process(_payload: Any, _report: Callable[[Any], None]) -> None:
-    """Import the engine and compile one tiny song, so the first job pays nothing."""
+    """Import the engine, create the JIT, load the fdlibm port's machine code and
+    render one tiny song, so the first job pays none of it."""
     from engine import BytebeatRequest, render_samples
+    from engine.compiled import warm_up
 
+    warm_up()
     render_samples(BytebeatRequest(code="t*(t>>5|t>>8)", seconds=0.01))
 
 

@@ -162,3 +162,27 @@ def test_packer_and_trim_and_empty():
     assert np.array_equal(a, b)
     assert np.array_equal(render_samples(BytebeatRequest(" \n t&t>>8 \n", "uint8", 8000, 0.1)), b)
     assert set(render_samples(BytebeatRequest("   ", "uint8", 8000, 0.1)).tolist()) == {0}
+
+
+def test_wav_headers():
+    from engine import wav
+    h = wav.header(1, 8000, 8, False, 3)
+    assert h[:4] == b"RIFF" and struct.unpack("<I", h[4:8])[0] == len(h) - 8 + 3 + 1 and len(h) == 44
+    f = wav.header(2, 44100, 32, True, 10)
+    assert struct.unpack("<HHIIHH", f[20:36]) == (3, 2, 44100, 44100 * 8, 8, 32) and b"fact" in f
+    big = wav.header(2, 384000, 32, True, 1 << 31)       # 16 GiB of data: RF64
+    assert big[:4] == b"RF64" and big[12:16] == b"ds64"
+    riff, data, frames = struct.unpack("<QQQ", big[20:44])
+    assert data == (1 << 31) * 8 and frames == 1 << 31 and riff == len(big) - 8 + data
+
+
+def test_concurrent_renders_to_the_same_directory(tmp_path):
+    import concurrent.futures
+    reqs = [BytebeatRequest(f"t*{k}&255", "uint8", 8000, 2) for k in range(1, 7)]
+    with concurrent.futures.ThreadPoolExecutor(3) as ex:
+        infos = list(ex.map(lambda kr: render_to_file(kr[1], tmp_path / f"{kr[0]}.wav"), enumerate(reqs)))
+    for k, info in enumerate(infos):
+        _, data = wav_parts(Path(info.path))
+        t = np.arange(16000, dtype=np.int64)
+        assert data == ((t * (k + 1)) & 255).astype(np.uint8).tobytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{k}.wav" for k in range(6)]

@@ -1,0 +1,76 @@
+"""The compiled tier: a bytebeat song compiled to machine code without any JS engine.
+
+    tokenizer -> parser -> analysis -> codegen (LLVM IR) -> kernel (MCJIT) -> runner
+
+`load_song(code, mode, sample_rate)` returns a SongRunner or raises SongSyntaxError,
+NotCompiledError or SongLimitError. `check_song(code, mode)` runs the first three
+stages only. `warm_up()` builds the JIT and loads the fdlibm port ahead of time.
+
+The subset (everything else is refused with NotCompiledError naming the construct and
+its position):
+* numbers, `t`, every operator with JS precedence and ToInt32/ToUint32 semantics,
+  comparisons, `&& || ?? ?:` and comma, `++ --` and all compound assignments;
+* Math via bare names, `Math.` and `int()`: floor ceil round trunc abs sqrt sign min max
+  fround imul clz32 natively, sin cos tan exp log pow `**` atan2 ... through V8's fdlibm
+  port (engine.fdlibm), `random()` as V8's xorshift128+ seeded with 42; constants;
+* globals as state between samples (ReferenceError -> NaN sample when read before
+  assignment), `this.x`/`window.x`, assigned parameters as per-sample locals, the test call;
+* one-character strings, constant strings and (nested) arrays of constants as values:
+  indexing, `.length`, `.charCodeAt`, `parseInt(s, radix)`, ToNumber; array literals of
+  computed values indexed directly (`[a,b][i]`); `[l, r]` stereo results;
+* helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
+  `function` declarations after the expression) inlined at each call, with default
+  parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),
+  `break/continue`, `return`; isNaN/isFinite; Funcbeat songs of the form `return <function>`.
+"""
+from __future__ import annotations
+
+from engine.compiled import analysis, codegen, parser
+from engine.errors import NotCompiledError, SourcePosition
+from engine.compiled.jsvalues import prepare_code
+from engine.compiled.kernel import CompiledSong, get_kernel
+
+__all__ = ["load_song", "check_song", "compile_song", "warm_up"]
+
+
+def warm_up() -> None:
+    """Create the process's JIT and load the fdlibm port's machine code (the first load
+    of the port may compile it with numba, which takes long without numba's disk cache)."""
+    from engine.compiled.kernel import register_fdlibm_symbols, target_machine  # noqa: PLC0415
+    target_machine()
+    if analysis.fdlibm_names():
+        register_fdlibm_symbols()
+
+
+def check_song(code: str, mode: str = "uint8", sample_rate: float = 8000) -> analysis.SongInfo:
+    """Parse and analyze; raises SongSyntaxError / NotCompiledError / SongLimitError."""
+    if mode == "func":
+        return _check_funcbeat(code, sample_rate)
+    text = prepare_code(code, mode)
+    tree, rest = parser.parse_song(text)
+    return analysis.analyze(text, tree, mode, rest)
+
+
+def _check_funcbeat(code: str, sample_rate: float) -> analysis.SongInfo:
+    """Funcbeat: the body runs once and returns the song function, called per sample as
+    f(t / rate, rate). The compiled subset takes bodies that are only `return <function>`."""
+    body = [s for s in parser.parse_function_code(code) if not isinstance(s, parser.Empty)]
+    if len(body) != 1 or not isinstance(body[0], parser.Return) or not isinstance(body[0].arg, parser.Func):
+        pos = body[0].pos if body else 0
+        raise NotCompiledError("Funcbeat song other than `return <function>`", SourcePosition.at(code, pos))
+    func = body[0].arg
+    tree = parser.Call(func.pos, func, (parser.Ident(func.pos, "t"), parser.Num(func.pos, float(sample_rate))), False)
+    info = analysis.analyze(code, tree, "func")
+    info.rate = float(sample_rate)
+    return info
+
+
+def compile_song(code: str, mode: str = "uint8", sample_rate: float = 8000):
+    def build():
+        info = check_song(code, mode, sample_rate)
+        return info, codegen.generate(info)
+    return get_kernel((code, mode, float(sample_rate)), build)
+
+
+def load_song(code: str, mode: str = "uint8", sample_rate: float = 8000) -> CompiledSong:
+    return CompiledSong(compile_song(code, mode, sample_rate))

@@ -1,0 +1,1051 @@
+"""Stage 3: which song the compiled tier takes, and the static facts codegen needs.
+
+`analyze(tree, mode)` walks the tree of a Bytebeat/Floatbeat song and either raises
+NotCompiledError naming the first construct outside the subset (with its position),
+or returns a `SongInfo`: the song's globals (state slots), the locals (the function's
+parameters the code assigns), and a static *kind* for every expression node.
+
+Kinds. Every JS value an expression of the subset can produce is one of:
+  "num"  a number;  "bool" a boolean (true/false, used as 1/0);
+  "str"  a one-code-unit string (from indexing a literal), held as its code unit;
+  "any"  a number or a string whose ToNumber we know (mixes, multi-char literals);
+and `undef` says whether the value may also be `undefined`. `+` and truthiness refuse
+"str"/"any" operands because there JavaScript concatenates or tests the string.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from engine.errors import NotCompiledError, SourcePosition
+from engine.compiled import parser as P
+from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
+
+# Object.getOwnPropertyNames(Math) in Node 20 (the song function's parameters), then int, window.
+MATH_FUNCTIONS = ("abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "ceil", "cbrt",
+                  "expm1", "clz32", "cos", "cosh", "exp", "floor", "fround", "hypot", "imul", "log",
+                  "log1p", "log2", "log10", "max", "min", "pow", "random", "round", "sign", "sin",
+                  "sinh", "sqrt", "tan", "tanh", "trunc")
+MATH_CONSTANTS = {"E": 2.718281828459045, "LN10": 2.302585092994046, "LN2": 0.6931471805599453,
+                  "LOG10E": 0.4342944819032518, "LOG2E": 1.4426950408889634,
+                  "PI": 3.141592653589793, "SQRT1_2": 0.7071067811865476, "SQRT2": 1.4142135623730951}
+RANDOM_WORDS = 3 + 64   # state0, state1, cache index, 64 cached values
+PARAMS = frozenset(MATH_FUNCTIONS) | frozenset(MATH_CONSTANTS) | {"int", "window", "t"}
+
+# Math functions compiled natively (exactly specified by ECMAScript).
+NATIVE_MATH = frozenset(("abs", "ceil", "floor", "round", "trunc", "sqrt", "min", "max", "sign",
+                         "fround", "imul", "clz32"))
+# Math functions whose results depend on the engine's libm: compiled only through the fdlibm port.
+FDLIBM_MATH = frozenset(("acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "cbrt", "expm1",
+                         "cos", "cosh", "exp", "log", "log1p", "log2", "log10", "pow", "sin",
+                         "sinh", "tan", "tanh", "hypot"))
+
+# Global bindings the worklet keeps (read-only after freezeGlobals); anything else is the song's.
+BUILTIN_GLOBALS = frozenset((
+    "Object Function Array Number parseFloat parseInt Infinity NaN undefined Boolean String Symbol "
+    "Date Promise RegExp Error AggregateError EvalError RangeError ReferenceError SyntaxError "
+    "TypeError URIError globalThis JSON Math Intl ArrayBuffer Uint8Array Int8Array Uint16Array "
+    "Int16Array Uint32Array Int32Array Float32Array Float64Array Uint8ClampedArray BigUint64Array "
+    "BigInt64Array DataView Map BigInt Set WeakMap WeakSet Proxy Reflect FinalizationRegistry WeakRef "
+    "decodeURI decodeURIComponent encodeURI encodeURIComponent escape unescape eval isFinite isNaN "
+    "console SharedArrayBuffer Atomics WebAssembly").split())
+
+
+@dataclass(frozen=True)
+class Kind:
+    base: str            # num | bool | numbool | str | any | ref | undef | invalid
+    undef: bool = False  # may also be undefined
+    objs: frozenset = frozenset()   # ref: the constant objects (SongInfo.objects) it may be
+
+    def join(self, other: "Kind") -> "Kind":
+        if self.base == "undef":
+            return Kind(other.base, True, other.objs)
+        if other.base == "undef":
+            return Kind(self.base, True, self.objs)
+        u = self.undef or other.undef
+        if self.base == other.base:
+            return Kind(self.base, u, self.objs | other.objs)
+        bases = {self.base, other.base}
+        if bases <= {"num", "bool", "numbool"}:
+            return Kind("numbool", u)
+        if "ref" in bases or "invalid" in bases:
+            return Kind("invalid", u)
+        return Kind("any", u)
+
+
+def _with_undef(k: Kind, undef: bool) -> Kind:
+    if k.base == "undef":
+        return k if undef else Kind("undef", True)
+    return Kind(k.base, undef, k.objs)
+
+
+NUM = Kind("num")
+BOOL = Kind("bool")
+UNDEF = Kind("undef", True)   # the value undefined
+
+
+@dataclass(frozen=True)
+class ConstObject:
+    """A constant string or array literal used as a value (never mutated in the subset)."""
+    type: str            # "str" | "arr"
+    units: tuple = ()    # str: UTF-16 code units
+    elements: tuple = () # arr: (tag, raw, number) with tag num | char | ref | hole
+    number: float = math.nan   # ToNumber of the object
+    length: int = 0
+
+
+@dataclass
+class SongInfo:
+    tree: P.Node
+    mode: str
+    globals: dict[str, int] = field(default_factory=dict)       # name -> slot
+    global_kinds: dict[str, Kind] = field(default_factory=dict)
+    locals: dict[str, Kind] = field(default_factory=dict)       # assigned parameters -> kind
+    kinds: dict[int, Kind] = field(default_factory=dict)        # id(node) -> kind
+    fdlibm: frozenset = frozenset()                             # Math names the fdlibm port provides
+    uses_fdlibm: set = field(default_factory=set)               # ... of which the song calls
+    # helper functions (inlined at every call)
+    funcs: dict[int, P.Func] = field(default_factory=dict)      # fid -> literal
+    func_ids: dict[int, int] = field(default_factory=dict)      # id(literal) -> fid
+    parents: dict[int, int | None] = field(default_factory=dict)  # fid -> lexically enclosing fid
+    local_names: dict[int, tuple] = field(default_factory=dict)   # fid -> params + declared names
+    func_globals: dict[str, int] = field(default_factory=dict)  # global name -> the fid it holds
+    declared: dict[str, int] = field(default_factory=dict)      # hoisted `function f(){}` -> fid
+    var_kinds: dict[tuple, Kind] = field(default_factory=dict)  # (fid, name) -> kind of a function local
+    ret_kinds: dict[int, Kind] = field(default_factory=dict)    # fid -> kind of its result
+    captures: dict[int, tuple] = field(default_factory=dict)    # fid -> outer names it reads (snapshot)
+    capture_slots: dict[tuple, int] = field(default_factory=dict)  # (fid, name) -> state slot pair
+    capture_kinds: dict[tuple, Kind] = field(default_factory=dict)
+
+    uses_random: bool = False
+    rate: float = 8000.0          # func mode: t is the sample index / rate
+    optimize: bool = True         # set by codegen: run LLVM's IR optimizer on the kernel
+    objects: list = field(default_factory=list)                 # ConstObject by id
+    object_ids: dict = field(default_factory=dict)              # id(literal node) -> object id
+
+    @property
+    def random_offset(self) -> int:
+        """Where Math.random's state starts in the state array (see kernel.RANDOM_WORDS)."""
+        return 2 * len(self.globals) + 2 * len(self.capture_slots)
+
+    @property
+    def state_size(self) -> int:
+        return self.random_offset + (RANDOM_WORDS if self.uses_random else 0)
+
+    def capture_slot(self, fid: int, name: str) -> int:
+        """Index (in pairs of doubles) of a captured value, after the globals."""
+        return len(self.globals) + self.capture_slots[(fid, name)]
+
+
+@dataclass
+class Frame:
+    """One inlined function activation during analysis or code generation."""
+    fid: int
+    snapshot: bool          # called through a global: outer names come from its capture slots
+    toplevel: bool = False  # a function declaration of the song: outer names are the song's
+    slots: dict = field(default_factory=dict)   # codegen: name -> (double ptr, i1 ptr)
+    ret: object = None                          # codegen: (return block, value slots)
+
+
+MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
+
+
+def resolve(info: SongInfo, frames: list, name: str) -> tuple:
+    """Where a name read in the current scope lives:
+    ("fn", frame, name) a local of an inlined function; ("capture", frame, name) an outer
+    variable read from the snapshot taken when the function was created; ("song", name) a
+    parameter of the song function (t, Math names); ("global", name)."""
+    for frame in reversed(frames):
+        if name in info.local_names[frame.fid]:
+            return ("fn", frame, name)
+        if frame.toplevel:
+            break
+        if frame.snapshot:
+            fid = info.parents.get(frame.fid)
+            while fid is not None:
+                if name in info.local_names[fid]:
+                    return ("capture", frame, name)
+                fid = info.parents.get(fid)
+            if name in PARAMS and (name == "t" or name in info.locals):
+                return ("capture", frame, name)
+            break
+    if name in PARAMS:
+        return ("song", name)
+    return ("global", name)
+
+
+_fdlibm_names: frozenset | None = None
+_fdlibm_table: dict | None = None
+
+
+def fdlibm_names() -> frozenset:
+    """Math functions the fdlibm port (engine.fdlibm) provides as C-callable functions."""
+    global _fdlibm_names
+    if _fdlibm_names is None:
+        try:
+            import engine.fdlibm as fd  # noqa: PLC0415
+            names = frozenset(fd.FUNCTIONS) if hasattr(fd, "cfunc_addresses") else frozenset()
+        except Exception:
+            names = frozenset()
+        _fdlibm_names = names
+    return _fdlibm_names
+
+
+def fdlibm_addresses() -> dict[str, int]:
+    """{name: address} of the port's C functions (compiled or loaded on first use)."""
+    global _fdlibm_table
+    if _fdlibm_table is None:
+        import engine.fdlibm as fd  # noqa: PLC0415
+        _fdlibm_table = dict(fd.cfunc_addresses())
+    return _fdlibm_table
+
+
+def const_number(node) -> float | None:
+    """The value of a numeric literal, possibly negated (`-7`), else None."""
+    if isinstance(node, P.Num):
+        return node.value
+    if isinstance(node, P.Unary) and node.op in "-+" and isinstance(node.arg, P.Num):
+        return -node.arg.value if node.op == "-" else node.arg.value
+    return None
+
+
+class Analyzer:
+    def __init__(self, source: str, tree: P.Node, mode: str):
+        self.src = source
+        self.info = SongInfo(tree, mode)
+        self.info.fdlibm = fdlibm_names()
+        self.changed = False
+        self.frames: list[Frame] = []
+        self.func_global_literal: dict = {}
+        self.captured_song_names: set = set()
+        self.returns: list = []
+        self.inlined_nodes = 0
+        self.loop_depth = 0
+        self.declarations: list = []
+
+    def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
+        pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
+        return NotCompiledError(construct, SourcePosition.at(self.src, pos))
+
+    # -- names
+    def is_local(self, name: str) -> bool:
+        return resolve(self.info, self.frames, name)[0] != "global"
+
+    def set_var_kind(self, name: str, kind: Kind, node) -> None:
+        where = resolve(self.info, self.frames, name)
+        if where[0] == "capture":
+            raise self.refuse(f"assignment to {name}, a variable of an enclosing function", node)
+        if where[0] == "fn":
+            key = (where[1].fid, name)
+            old = self.info.var_kinds.get(key)
+            new = kind if old is None else old.join(kind)
+            if new != old:
+                self.info.var_kinds[key] = new
+                self.changed = True
+            return
+        if name in self.info.func_globals:
+            raise self.refuse(f"assignment of a value to {name}, which holds a function", node)
+        local = where[0] == "song"
+        table = self.info.locals if local else self.info.global_kinds
+        if name in ("window",) and local:
+            raise self.refuse("assignment to window", node)
+        if local and name in MATH_FUNCTIONS + ("int",):
+            raise self.refuse(f"assignment to the Math parameter {name}", node)
+        old = table.get(name)
+        new = kind if old is None else old.join(kind)
+        if new != old:
+            table[name] = new
+            self.changed = True
+        if not local and name not in self.info.globals:
+            self.info.globals[name] = len(self.info.globals)
+
+    def var_kind(self, name: str, node) -> Kind:
+        where = resolve(self.info, self.frames, name)
+        if where[0] == "fn":
+            return self.info.var_kinds.get((where[1].fid, name), UNDEF)
+        if where[0] == "capture":
+            return self.info.capture_kinds.get((where[1].fid, name), NUM)
+        if where[0] == "song":
+            if name == "t":
+                base = NUM
+            elif name in MATH_CONSTANTS:
+                base = NUM
+            else:
+                raise self.refuse(f"function value {name} used as a value", node)
+            assigned = self.info.locals.get(name)
+            return base if assigned is None else base.join(assigned)
+        if name in BUILTIN_GLOBALS:
+            if name == "NaN" or name == "Infinity":
+                return NUM
+            if name == "undefined":
+                return UNDEF
+            raise self.refuse(f"built-in {name} used as a value", node)
+        if name in self.info.func_globals:
+            raise self.refuse(f"function {name} used as a value", node)
+        if name not in self.info.globals:
+            self.info.globals[name] = len(self.info.globals)
+        return self.info.global_kinds.get(name, NUM)
+
+    # -- functions
+    def collect_functions(self, tree) -> None:
+        """Number the function literals, note their lexical parents and local names, and
+        which globals hold which function (a global may hold one literal only)."""
+        stack = [(tree, None)]
+        while stack:
+            node, parent = stack.pop()
+            if isinstance(node, P.Func):
+                fid = len(self.info.funcs)
+                self.info.funcs[fid] = node
+                self.info.func_ids[id(node)] = fid
+                self.info.parents[fid] = parent
+                self.info.local_names[fid] = self.function_locals(node)
+                parent = fid
+            if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.Func):
+                name = node.target.name if isinstance(node.target, P.Ident) else (
+                    node.target.prop if isinstance(node.target, P.Member) else None)
+                if name is not None:
+                    if name in self.func_global_literal and self.func_global_literal[name] is not node.value:
+                        raise self.refuse(f"{name} assigned several functions", node)
+                    self.func_global_literal[name] = node.value
+            stack.extend((c, parent) for c in P.children(node))
+        for name, lit in self.func_global_literal.items():
+            self.info.func_globals[name] = self.info.func_ids[id(lit)]
+            if name not in self.info.globals and name not in PARAMS:
+                self.info.globals[name] = len(self.info.globals)
+        self.check_captured_assignments(tree)
+
+    def song_level_nodes(self, node):
+        """Nodes of `node` outside function literals."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(c for c in P.children(n) if not isinstance(c, P.Func))
+
+    def check_captured_assignments(self, tree) -> None:
+        """A function created through a global reads the song's t (or an assigned Math
+        name) as it was when the function was created (a snapshot). That is exact when
+        no assignment to it can run after a creation in the same sample: every assignment
+        must be in a top-level comma item before the first item that creates such a function."""
+        def assigned_name(n):
+            if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and n.target.name in PARAMS:
+                return n.target.name
+            return None
+        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)} - {None}
+        for f in self.info.funcs.values():
+            for n in P.walk(f):
+                name = assigned_name(n)
+                if name is not None and not any(name in self.info.local_names[self.info.func_ids[id(g)]]
+                                                for g in P.walk(f) if isinstance(g, P.Func)):
+                    raise self.refuse(f"assignment to {name} inside a function", n)
+        if not song_assigned:
+            return
+        items = tree.exprs if isinstance(tree, P.Sequence) else (tree,)
+        for name in song_assigned:
+            first_creation = None
+            for i, item in enumerate(items):
+                for n in self.song_level_nodes(item):
+                    if isinstance(n, P.Assign) and isinstance(n.value, P.Func) and \
+                            name in self.static_free_names(n.value):
+                        first_creation = i if first_creation is None else min(first_creation, i)
+            if first_creation is None:
+                continue
+            for i, item in enumerate(items):
+                if i >= first_creation and any(assigned_name(n) == name for n in self.song_level_nodes(item)):
+                    raise self.refuse(f"assignment to {name}, which a function reads, after the function "
+                                      f"is created", item)
+
+    def static_free_names(self, func) -> set:
+        """Identifiers read in func (and its nested functions) that none of them declares."""
+        out = set()
+        def visit(f, bound):
+            bound = bound | set(self.info.local_names[self.info.func_ids[id(f)]])
+            stack = list(P.children(f))
+            while stack:
+                n = stack.pop()
+                if isinstance(n, P.Func):
+                    visit(n, bound)
+                    continue
+                if isinstance(n, P.Ident) and n.name not in bound:
+                    out.add(n.name)
+                stack.extend(P.children(n))
+        visit(func, set())
+        return out
+
+    def function_locals(self, func: P.Func) -> tuple:
+        names = []
+        for p in func.params:
+            if p.rest or not isinstance(p.target, P.Ident):
+                raise self.refuse("rest or destructuring parameter", p)
+            names.append(p.target.name)
+        if not func.expression_body:
+            stack = list(func.body)
+            while stack:
+                st = stack.pop()
+                if isinstance(st, P.VarDecl):
+                    for target, _ in st.decls:
+                        if not isinstance(target, P.Ident):
+                            raise self.refuse("destructuring declaration", target)
+                        names.append(target.name)
+                if isinstance(st, P.Func):
+                    continue
+                stack.extend(c for c in P.children(st) if not isinstance(c, P.Func))
+        if "arguments" in self.names_used(func):
+            raise self.refuse("'arguments'", func)
+        return tuple(dict.fromkeys(names))
+
+    def names_used(self, func) -> set:
+        return {n.name for n in P.walk(func) if isinstance(n, P.Ident)}
+
+    def free_outer_names(self, fid: int) -> tuple:
+        """Names a function reads from enclosing functions or the song's t (snapshot)."""
+        func = self.info.funcs[fid]
+        out = []
+        parent = self.info.parents[fid]
+        outer_locals = set()
+        p = parent
+        while p is not None:
+            outer_locals.update(self.info.local_names[p])
+            p = self.info.parents[p]
+        own = set(self.info.local_names[fid])
+        for node in P.walk(func):
+            if isinstance(node, P.Ident) and node.name not in own:
+                if node.name in outer_locals or node.name == "t" or node.name in self.info.locals:
+                    inner = self.innermost_declaring(node, func)
+                    if inner is None:
+                        out.append(node.name)
+        return tuple(dict.fromkeys(out))
+
+    def innermost_declaring(self, ident, func):
+        """A nested function of `func` (around ident) that declares ident's name, if any."""
+        for n in P.walk(func):
+            if isinstance(n, P.Func) and n is not func and ident.name in self.info.local_names[self.info.func_ids[id(n)]]:
+                if any(x is ident for x in P.walk(n)):
+                    return n
+        return None
+
+    def create_function(self, func: P.Func, name: str, node) -> None:
+        """`name = <function literal>` evaluated: the snapshot of the outer names it reads."""
+        fid = self.info.func_ids[id(func)]
+        caps = self.free_outer_names(fid)
+        self.info.captures[fid] = caps
+        for cname in caps:
+            p = self.info.parents.get(fid)
+            while p is not None and cname not in self.info.local_names[p]:
+                p = self.info.parents.get(p)
+            if p is not None:
+                for n in P.walk(self.info.funcs[p]):
+                    if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) \
+                            and n.target.name == cname:
+                        raise self.refuse(f"assignment to {cname}, which a function created here reads", n)
+        for cname in caps:
+            key = (fid, cname)
+            if key not in self.info.capture_slots:
+                self.info.capture_slots[key] = len(self.info.capture_slots)
+                self.changed = True
+            k = self.var_kind(cname, node)
+            old = self.info.capture_kinds.get(key)
+            new = k if old is None else old.join(k)
+            if new != old:
+                self.info.capture_kinds[key] = new
+                self.changed = True
+
+    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False) -> Kind:
+        func = self.info.funcs[fid]
+        if func.generator or func.is_async:
+            raise self.refuse("generator function" if func.generator else "async function", func)
+        if any(f.fid == fid for f in self.frames):
+            raise self.refuse("recursive function", node)
+        self.inlined_nodes += sum(1 for _ in P.walk(func))
+        if self.inlined_nodes > MAX_INLINE_NODES:
+            raise self.refuse("too much inlining (functions calling functions)", node)
+        arg_kinds = [self.expr(a) for a in args]
+        frame = Frame(fid, snapshot, toplevel)
+        self.frames.append(frame)
+        saved_returns = self.returns
+        saved_loops = self.loop_depth
+        self.returns = []
+        self.loop_depth = 0
+        try:
+            params = {p.target.name for p in func.params}
+            for name in self.info.local_names[fid]:
+                if name not in params:
+                    self.set_fn_kind(fid, name, UNDEF)   # declared names start undefined
+            for i, p in enumerate(func.params):
+                k = arg_kinds[i] if i < len(arg_kinds) else UNDEF
+                if p.default is not None:
+                    dk = self.expr(p.default)
+                    if i >= len(arg_kinds):
+                        k = dk
+                    elif k.undef:
+                        k = _with_undef(k.join(dk), dk.undef)
+                self.set_fn_kind(fid, p.target.name, k)
+            if func.expression_body:
+                rk = self.expr(func.body)
+            else:
+                self.statements(func.body)
+                rk = None
+                for k in self.returns:
+                    rk = k if rk is None else rk.join(k)
+                if rk is None or self.may_fall_through(func.body):
+                    rk = UNDEF if rk is None else rk.join(UNDEF)
+        finally:
+            self.frames.pop()
+            self.returns = saved_returns
+            self.loop_depth = saved_loops
+        old = self.info.ret_kinds.get(fid)
+        new = rk if old is None else old.join(rk)
+        if new != old:
+            self.info.ret_kinds[fid] = new
+            self.changed = True
+        return new
+
+    def set_fn_kind(self, fid: int, name: str, kind: Kind) -> None:
+        key = (fid, name)
+        old = self.info.var_kinds.get(key)
+        new = kind if old is None else old.join(kind)
+        if new != old:
+            self.info.var_kinds[key] = new
+            self.changed = True
+
+    def may_fall_through(self, body) -> bool:
+        return not (body and isinstance(body[-1], P.Return))
+
+    # -- statements (function bodies)
+    def statements(self, body) -> None:
+        for st in body:
+            self.statement(st)
+
+    def statement(self, st) -> None:
+        if isinstance(st, P.ExprStmt):
+            self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return):
+            self.returns.append(UNDEF if st.arg is None else self.expr(st.arg))
+        elif isinstance(st, P.VarDecl):
+            for target, init in st.decls:
+                if init is not None:
+                    k = self.expr(init)
+                    self.set_var_kind(target.name, k, target)
+                else:
+                    self.set_var_kind(target.name, UNDEF, target)
+        elif isinstance(st, P.If):
+            self.truthy(self.expr(st.test), st.test)
+            self.statement(st.cons)
+            if st.alt is not None:
+                self.statement(st.alt)
+        elif isinstance(st, P.Block):
+            self.statements(st.body)
+        elif isinstance(st, P.Empty):
+            pass
+        elif isinstance(st, P.For):
+            if st.init is not None:
+                if isinstance(st.init, P.VarDecl):
+                    self.statement(st.init)
+                else:
+                    self.expr(st.init, discard=True)
+            if st.test is not None:
+                self.truthy(self.expr(st.test), st.test)
+            self.loop_depth += 1
+            self.statement(st.body)
+            self.loop_depth -= 1
+            if st.update is not None:
+                self.expr(st.update, discard=True)
+        elif isinstance(st, (P.While, P.DoWhile)):
+            self.truthy(self.expr(st.test), st.test)
+            self.loop_depth += 1
+            self.statement(st.body)
+            self.loop_depth -= 1
+        elif isinstance(st, P.Jump):
+            if st.label is not None:
+                raise self.refuse(f"labeled {st.kind}", st)
+            if self.loop_depth == 0:
+                raise self.refuse(f"'{st.kind}' outside a loop", st)
+        elif isinstance(st, P.ForInOf):
+            raise self.refuse(f"for...{st.kind} loop", st)
+        elif isinstance(st, P.Unsupported):
+            raise self.refuse(st.construct, st)
+        elif isinstance(st, P.FuncDecl):
+            raise self.refuse("function declaration", st)
+        else:
+            raise self.refuse(type(st).__name__ + " statement", st)
+
+    # -- the walk
+    def run(self) -> SongInfo:
+        if self.info.mode == "func":
+            for n in P.walk(self.info.tree):
+                if isinstance(n, P.This):
+                    raise self.refuse("'this' in a Funcbeat song", n)
+        self.collect_functions(self.info.tree)
+        for func in self.declarations:
+            self.collect_functions(func)
+            fid = self.info.func_ids[id(func)]
+            name = func.name
+            if name in self.info.declared or name in self.info.func_globals or name in PARAMS:
+                raise self.refuse(f"function {name} declared twice or also assigned", func)
+            self.info.declared[name] = fid
+        for n in self.song_level_nodes(self.info.tree):
+            if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
+                    n.target.name in self.info.declared:
+                raise self.refuse(f"assignment to the declared function {n.target.name}", n)
+        for _ in range(20):
+            self.changed = False
+            self.info.kinds = {}
+            self.inlined_nodes = 0
+            self.result(self.info.tree)
+            if not self.changed:
+                return self.info
+        raise self.refuse("variable types that do not settle", self.info.tree)
+
+    def result(self, node) -> None:
+        """The song's return value: a value, or `[l, r]` (stereo)."""
+        if isinstance(node, P.ArrayLit):
+            for e in node.elements:
+                if isinstance(e, P.Spread):
+                    raise self.refuse("spread in array", e)
+                if e is not None:
+                    k = self.expr(e)
+                    self.check_numberable(k, e)
+            return
+        if isinstance(node, P.Sequence):
+            for e in node.exprs[:-1]:
+                self.expr(e, discard=True)
+            self.result(node.exprs[-1])
+            return
+        if isinstance(node, P.Conditional):
+            self.truthy(self.expr(node.test), node.test)
+            self.result(node.cons)
+            self.result(node.alt)
+            return
+        k = self.expr(node)
+        self.check_numberable(k, node)
+
+    def check_numberable(self, k: Kind, node) -> None:
+        """The song's value is converted with ToNumber, except an array, which is stereo."""
+        if k.base == "ref" and any(self.info.objects[o].type == "arr" for o in k.objs):
+            raise self.refuse("array returned other than as a literal [l, r]", node)
+
+    def truthy(self, k: Kind, node) -> None:
+        if k.base == "any":
+            raise self.refuse("truth value of a string", node)
+
+    def note(self, node, kind: Kind) -> Kind:
+        if kind.base == "invalid":
+            raise self.refuse("a value that is sometimes an array or string and sometimes not", node)
+        self.info.kinds[id(node)] = kind
+        return kind
+
+    # -- constant objects (strings and arrays of constants used as values)
+    def make_object(self, node) -> int:
+        key = id(node)
+        if key in self.info.object_ids:
+            return self.info.object_ids[key]
+        if isinstance(node, P.Str):
+            units = tuple(utf16_units(node.value))
+            obj = ConstObject("str", units=units, number=string_to_number(node.value), length=len(units))
+        else:
+            elements = []
+            for e in node.elements:
+                if e is None:
+                    elements.append(("hole", math.nan, math.nan))
+                    continue
+                c = const_number(e)
+                if c is not None:
+                    elements.append(("num", c, c))
+                elif isinstance(e, P.Str) and len(utf16_units(e.value)) == 1:
+                    u = utf16_units(e.value)[0]
+                    elements.append(("char", float(u), char_to_number(u)))
+                elif isinstance(e, (P.Str, P.ArrayLit)):
+                    child = self.make_object(e)
+                    elements.append(("ref", float(child), self.info.objects[child].number))
+                elif isinstance(e, P.Literal) and isinstance(e.value, bool):
+                    raise self.refuse("boolean in an array used as a value", e)
+                else:
+                    raise self.refuse("array of computed values used as a value", e)
+            if len(elements) == 0:
+                number = 0.0
+            elif len(elements) == 1:
+                tag, raw, num = elements[0]
+                number = 0.0 if tag == "hole" else (0.0 if num == 0 else num)  # String(-0) is "0"
+            else:
+                number = math.nan
+            obj = ConstObject("arr", elements=tuple(elements), number=number, length=len(elements))
+        self.info.objects.append(obj)
+        oid = len(self.info.objects) - 1
+        self.info.object_ids[key] = oid
+        return oid
+
+    def ref_type(self, k: Kind, node) -> str:
+        types = {self.info.objects[o].type for o in k.objs}
+        if len(types) != 1:
+            raise self.refuse("a value that is sometimes a string and sometimes an array", node)
+        return types.pop()
+
+    def element_kind(self, k: Kind) -> Kind:
+        out = None
+        for o in k.objs:
+            obj = self.info.objects[o]
+            if obj.type == "str":
+                ek = Kind("str")
+            else:
+                ek = None
+                for tag, raw, _ in obj.elements:
+                    e = {"num": NUM, "char": Kind("str"), "hole": UNDEF}.get(tag) or \
+                        Kind("ref", False, frozenset([int(raw)]))
+                    ek = e if ek is None else ek.join(e)
+                ek = ek or UNDEF
+            out = ek if out is None else out.join(ek)
+        out = out or UNDEF
+        return Kind(out.base, True, out.objs)   # out of range: undefined
+
+    def expr(self, node, discard: bool = False) -> Kind:
+        """The kind of an expression; `discard`: its value is not used (function
+        definitions are allowed there)."""
+        if discard:
+            if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.Func):
+                return self.note(node, self.define_function(node))
+            if isinstance(node, P.Sequence):
+                for e in node.exprs:
+                    self.expr(e, discard=True)
+                return self.note(node, NUM)
+            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+                if isinstance(node, P.Conditional):
+                    self.truthy(self.expr(node.test), node.test)
+                    self.expr(node.cons, discard=True)
+                    self.expr(node.alt, discard=True)
+                else:
+                    k = self.expr(node.left, discard=True)
+                    if node.op != "??":
+                        self.truthy(k, node.left)
+                    self.expr(node.right, discard=True)
+                return self.note(node, NUM)
+        method = getattr(self, "x_" + type(node).__name__, None)
+        if method is None:
+            raise self.refuse(_construct_name(node), node)
+        return self.note(node, method(node))
+
+    def has_definition(self, node) -> bool:
+        """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
+        return any(
+            isinstance(c, P.Assign) and isinstance(c.value, P.Func) or
+            isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
+            for c in P.children(node))
+
+    def define_function(self, node) -> Kind:
+        target = node.target
+        if isinstance(target, P.Ident):
+            name = target.name
+            if resolve(self.info, self.frames, name)[0] != "global":
+                raise self.refuse("function assigned to a local variable", node)
+        else:
+            name = self.global_member(target)
+            if name is None:
+                raise self.refuse("function stored in " + _construct_name(target), node)
+        self.create_function(node.value, name, node)
+        return NUM
+
+    def x_Num(self, node) -> Kind:
+        return NUM
+
+    def x_Str(self, node) -> Kind:
+        if len(utf16_units(node.value)) == 1:
+            return Kind("str")
+        return Kind("ref", False, frozenset([self.make_object(node)]))
+
+    def x_ArrayLit(self, node) -> Kind:
+        return Kind("ref", False, frozenset([self.make_object(node)]))
+
+    def x_Literal(self, node) -> Kind:
+        if node.value is None:
+            raise self.refuse("null", node)
+        return BOOL
+
+    def x_Ident(self, node) -> Kind:
+        return self.var_kind(node.name, node)
+
+    def x_Sequence(self, node) -> Kind:
+        for e in node.exprs[:-1]:
+            self.expr(e, discard=True)
+        return self.expr(node.exprs[-1])
+
+    def x_Conditional(self, node) -> Kind:
+        self.truthy(self.expr(node.test), node.test)
+        a = self.expr(node.cons)
+        b = self.expr(node.alt)
+        return a.join(b)
+
+    def x_Logical(self, node) -> Kind:
+        a = self.expr(node.left)
+        b = self.expr(node.right)
+        if node.op == "??":
+            return _with_undef(a.join(b), b.undef)
+        self.truthy(a, node.left)
+        return a.join(b)
+
+    def x_Unary(self, node) -> Kind:
+        if node.op in ("typeof", "void", "delete", "await"):
+            raise self.refuse(f"'{node.op}' operator", node)
+        k = self.expr(node.arg)
+        if node.op == "!":
+            self.truthy(k, node.arg)
+            return BOOL
+        return NUM
+
+    def x_Binary(self, node) -> Kind:
+        op = node.op
+        if op in ("in", "instanceof"):
+            raise self.refuse(f"'{op}' operator", node.op_pos)
+        a = self.expr(node.left)
+        b = self.expr(node.right)
+        stringy = ("str", "any", "ref")
+        if op == "+":
+            if a.base in stringy or b.base in stringy:
+                raise self.refuse("string concatenation", node.op_pos)
+            return NUM
+        if op in ("==", "!=", "===", "!=="):
+            if a.base in stringy and b.base in stringy and not (a.base == b.base == "str"):
+                raise self.refuse("comparison of strings or arrays", node.op_pos)
+            if "numbool" in (a.base, b.base) and op in ("===", "!=="):
+                raise self.refuse("strict comparison of mixed types", node.op_pos)
+            return BOOL
+        if op in ("<", ">", "<=", ">="):
+            if a.base in stringy and b.base in stringy and not (a.base == b.base == "str"):
+                raise self.refuse("comparison of strings", node.op_pos)
+            return BOOL
+        if op == "**":
+            self.check_pow(node.right, node.op_pos)
+        return NUM
+
+    def check_pow(self, exponent, pos) -> None:
+        y = const_number(exponent)
+        if y in (0.0, 1.0, -1.0, 2.0, 0.5):
+            return
+        if "pow" in self.info.fdlibm:
+            self.info.uses_fdlibm.add("pow")
+            return
+        raise self.refuse("'**' (needs the fdlibm port)", pos)
+
+    def x_Update(self, node) -> Kind:
+        self.assign_target(node.target, NUM, read=True)
+        return NUM
+
+    def x_Assign(self, node) -> Kind:
+        op = node.op
+        if op == "=":
+            k = self.expr(node.value)
+            self.assign_target(node.target, k, read=False)
+            return k
+        cur = self.expr(node.target)
+        k = self.expr(node.value)
+        if op in ("&&=", "||=", "??="):
+            if op != "??=":
+                self.truthy(cur, node.target)
+            result = cur.join(k) if op != "??=" else _with_undef(cur.join(k), k.undef)
+            self.assign_target(node.target, k, read=True)
+            return result
+        if op == "+=" and (cur.base in ("str", "any") or k.base in ("str", "any")):
+            raise self.refuse("string concatenation", node.op_pos)
+        if op == "**=":
+            self.check_pow(node.value, node.op_pos)
+        self.assign_target(node.target, NUM, read=True)
+        return NUM
+
+    def assign_target(self, target, kind: Kind, read: bool) -> None:
+        if isinstance(target, P.Ident):
+            name = target.name
+            if name in BUILTIN_GLOBALS:
+                if name in ("NaN", "Infinity", "undefined"):
+                    return  # non-writable: the assignment is silently ignored
+                raise self.refuse(f"assignment to built-in {name}", target)
+            if read:
+                self.var_kind(name, target)
+            self.set_var_kind(name, kind, target)
+            self.note(target, self.var_kind(name, target))
+            return
+        gname = self.global_member(target)
+        if gname is not None:
+            if gname in BUILTIN_GLOBALS:
+                raise self.refuse(f"assignment to built-in {gname}", target)
+            self.set_var_kind(gname, kind, target)
+            self.note(target, self.info.global_kinds[gname])
+            return
+        if isinstance(target, P.Member) and isinstance(target.obj, P.Ident) and target.obj.name == "Math":
+            return  # Math is frozen: ignored
+        raise self.refuse("assignment to " + _construct_name(target), target)
+
+    def global_member(self, node) -> str | None:
+        """`this.x`, `window.x`, `globalThis.x` name the global x."""
+        if isinstance(node, P.Member) and not node.optional:
+            obj = node.obj
+            if isinstance(obj, P.This) or (isinstance(obj, P.Ident) and (
+                    obj.name == "window" and "window" not in self.info.locals or obj.name == "globalThis")):
+                return node.prop
+        return None
+
+    def x_Member(self, node) -> Kind:
+        gname = self.global_member(node)
+        if gname is not None and gname in self.info.func_globals:
+            raise self.refuse(f"function {gname} used as a value", node)
+        if gname is not None:
+            if gname in BUILTIN_GLOBALS:
+                return self.var_kind(gname, node)
+            if gname not in self.info.globals:
+                self.info.globals[gname] = len(self.info.globals)
+            k = self.info.global_kinds.get(gname, NUM)
+            return _with_undef(k, True)   # reads of an unset property give undefined
+        obj = node.obj
+        if isinstance(obj, P.Ident) and obj.name == "Math" and not node.optional:
+            if node.prop in MATH_CONSTANTS:
+                return NUM
+            raise self.refuse(f"Math.{node.prop} used as a value", node)
+        if node.prop == "length" and isinstance(obj, (P.Str, P.ArrayLit)):
+            if isinstance(obj, P.ArrayLit):
+                self.array_elements(obj)
+            return NUM
+        if not isinstance(obj, P.Ident) or obj.name not in BUILTIN_GLOBALS:
+            k = self.expr(obj)     # report an unsupported object first
+            if k.base == "ref" and node.prop == "length" and not node.optional:
+                return NUM
+        raise self.refuse(f"property '.{node.prop}'", node.prop_pos)
+
+    def array_elements(self, node) -> Kind:
+        kind = None
+        for e in node.elements:
+            if isinstance(e, P.Spread):
+                raise self.refuse("spread in array", e)
+            k = UNDEF if e is None else self.expr(e)
+            kind = k if kind is None else kind.join(k)
+        return kind or UNDEF
+
+    def x_Index(self, node) -> Kind:
+        if node.optional:
+            raise self.refuse("optional chaining", node)
+        obj = node.obj
+        if isinstance(obj, P.Str):
+            self.index_kind(self.expr(node.index), node.index)
+            return Kind("str", True)
+        if isinstance(obj, P.ArrayLit):
+            k = self.array_elements(obj)
+            self.note(obj, k)
+            self.index_kind(self.expr(node.index), node.index)
+            return _with_undef(k, True)
+        k = self.expr(obj)
+        if k.base == "ref":
+            self.ref_type(k, obj)
+            self.index_kind(self.expr(node.index), node.index)
+            return self.element_kind(k)
+        raise self.refuse("indexing " + _construct_name(obj), node)
+
+    def index_kind(self, k: Kind, node) -> None:
+        if k.base not in ("num",):
+            raise self.refuse("index that is not a number", node)
+
+    def x_Call(self, node) -> Kind:
+        callee = node.callee
+        if node.optional:
+            raise self.refuse("optional call", node)
+        for a in node.args:
+            if isinstance(a, P.Spread):
+                raise self.refuse("spread arguments", a)
+        name = None
+        if isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals:
+            name = callee.name
+        elif isinstance(callee, P.Member) and isinstance(callee.obj, P.Ident) and \
+                callee.obj.name == "Math" and not callee.optional:
+            name = callee.prop
+            if name not in MATH_FUNCTIONS:
+                raise self.refuse(f"Math.{name}", callee)
+        if name is not None:
+            if name == "int":
+                name = "floor"
+            if name not in MATH_FUNCTIONS:
+                raise self.refuse(f"call of {name}", callee)
+            if name in FDLIBM_MATH:
+                if name not in self.info.fdlibm:
+                    raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
+                self.info.uses_fdlibm.add(name)
+            if name == "random":
+                self.info.uses_random = True
+            for a in node.args:
+                self.expr(a)
+            return NUM
+        if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not callee.optional and \
+                not (isinstance(callee.obj, P.Ident) and callee.obj.name in BUILTIN_GLOBALS):
+            k = self.expr(callee.obj)
+            if not isinstance(callee.obj, P.Str) and (k.base != "ref" or self.ref_type(k, callee.obj) != "str"):
+                raise self.refuse("charCodeAt of a value that is not a string", callee)
+            for a in node.args:
+                self.expr(a)
+            return NUM
+        if isinstance(callee, P.Ident) and callee.name in ("isNaN", "isFinite") and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            for a in node.args:
+                self.expr(a)
+            return BOOL
+        if isinstance(callee, P.Ident) and callee.name == "parseInt" and callee.name not in self.info.globals:
+            if not node.args:
+                return NUM
+            k = self.expr(node.args[0])
+            if k.base not in ("str", "undef") and not (k.base == "ref" and self.ref_type(k, node.args[0]) == "str"):
+                raise self.refuse("parseInt of a non-string", node.args[0])
+            if len(node.args) > 1:
+                r = const_number(node.args[1])
+                if r is None:
+                    raise self.refuse("parseInt with a variable radix", node.args[1])
+                for a in node.args[1:]:
+                    self.expr(a)
+            return NUM
+        if isinstance(callee, P.Func):
+            fid = self.info.func_ids[id(callee)]
+            return self.call_function(fid, node.args, node, snapshot=False)
+        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.call_function(self.info.declared[callee.name], node.args, node, snapshot=False,
+                                      toplevel=True)
+        fname = callee.name if isinstance(callee, P.Ident) else self.global_member(callee)
+        if fname is not None and fname in self.info.func_globals and \
+                (not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
+            return self.call_function(self.info.func_globals[fname], node.args, node, snapshot=True)
+        raise self.refuse("call of " + _construct_name(callee), node)
+
+
+def _construct_name(node) -> str:
+    names = {
+        P.Func: "function expression", P.Regex: "regular expression literal",
+        P.Template: "template literal", P.ObjectLit: "object literal", P.New: "'new' expression",
+        P.ClassExpr: "class expression", P.BigIntLit: "BigInt literal", P.This: "this",
+        P.Spread: "spread", P.Call: "call result", P.Index: "indexing result",
+        P.ArrayLit: "array literal", P.Str: "string literal",
+    }
+    if isinstance(node, P.Func):
+        if node.generator:
+            return "generator function"
+        if node.is_async:
+            return "async function"
+        return "arrow function" if node.arrow else "function expression"
+    if isinstance(node, P.Ident):
+        return node.name
+    if isinstance(node, P.Member):
+        inner = _construct_name(node.obj) if isinstance(node.obj, (P.Ident, P.Member, P.This)) else "value"
+        return f"{inner}.{node.prop}"
+    return names.get(type(node), type(node).__name__)
+
+
+def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
+    """Check the song against the compiled subset; returns what codegen needs.
+    `rest`: statements after the returned expression (only reached by hoisting)."""
+    a = Analyzer(source, tree, mode)
+    decls = []
+    for stmt in rest:
+        if isinstance(stmt, P.FuncDecl):
+            if stmt.func.name is None or stmt.func.generator or stmt.func.is_async:
+                raise a.refuse("function declaration", stmt)
+            decls.append(stmt.func)
+            continue
+        for node in a.song_level_nodes(stmt):
+            if isinstance(node, P.FuncDecl):
+                raise a.refuse("function declaration in a block", node)
+            if isinstance(node, P.VarDecl) and node.kind == "var":
+                raise a.refuse("'var' declaration", node)
+    a.declarations = decls
+    with P.deep_recursion():
+        return a.run()

@@ -1,0 +1,1171 @@
+"""Stage 4: analyzed tree -> LLVM IR (text) of one kernel.
+
+The kernel is
+
+    i32 fill(double* left, double* right, i64 t0, i64 n, double* state)
+
+It evaluates the song for t = t0 .. t0+n-1 inside machine code, writes each channel's
+`+value` (NaN when the value is undefined/NaN or the call threw) and returns 1 if any
+call returned an array. `state` holds the song's globals: for global k, state[2k] is
+the value and state[2k+1] its status (0: never assigned -> reading it throws a
+ReferenceError; 1: a value; 2: undefined). Every value is a double (a JS number);
+booleans are 0/1, one-character strings their UTF-16 code unit, with a separate i1
+"is undefined" flag where the analysis says a value may be undefined.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import llvmlite.ir as ir
+
+from engine.compiled import parser as P
+from engine.compiled.analysis import (
+    MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve)
+from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
+                                      utf16_units)
+
+FDLIBM_SYMBOL_PREFIX = "bytebeat_fdlibm_"
+# LLVM's IR optimizer gets slow (seconds to minutes) on huge kernels: beyond these sizes the
+# kernel is compiled without IR optimizations (still correct, slower to run).
+MAX_OPTIMIZED_ARRAY_CELLS = 4096
+MAX_OPTIMIZED_IR = 4_000_000
+LOOP_BUDGET = 1 << 31      # loop iterations per fill() call before the kernel gives up (returns -1)
+DBL = ir.DoubleType()
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+DPTR = DBL.as_pointer()
+NAN = math.nan
+
+
+def dconst(x: float) -> ir.Constant:
+    return ir.Constant(DBL, x)
+
+
+TRUE = ir.Constant(I1, 1)
+FALSE = ir.Constant(I1, 0)
+
+
+@dataclass(frozen=True)
+class Val:
+    base: str            # num | bool | str | any | numbool
+    d: ir.Value          # the number (str: the code unit)
+    u: ir.Value | None   # i1 "is undefined", None when it cannot be
+
+
+UNDEF_VAL = Val("undef", dconst(NAN), TRUE)
+
+
+class CodeGen:
+    def __init__(self, info: SongInfo):
+        self.info = info
+        self.module = ir.Module("song")
+        self.fn = ir.Function(self.module, ir.FunctionType(I32, [DPTR, DPTR, I64, I64, DPTR]), "fill")
+        self.left, self.right, self.t0, self.n, self.state = self.fn.args
+        for a in (self.left, self.right, self.state):
+            a.add_attribute("noalias")
+        self.b: ir.IRBuilder = None
+        self.counter = 0
+        self.tables: dict = {}
+        self.intrinsics: dict = {}
+        self.local_slots: dict[str, tuple] = {}
+        self.frames: list[Frame] = []
+        self.loops: list = []
+        self.array_cells = 0      # elements of computed array literals (costly for LLVM's optimizer)
+
+    # ------------------------------------------------------------ helpers
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def block(self, name: str) -> ir.Block:
+        return self.fn.append_basic_block(self.fresh(name))
+
+    def intrinsic(self, name: str, types=(DBL,)) -> ir.Function:
+        key = (name, tuple(str(t) for t in types))
+        if key not in self.intrinsics:
+            # declared by hand: llvmlite's declare_intrinsic guesses some signatures wrong
+            if name == "llvm.copysign":
+                f = ir.Function(self.module, ir.FunctionType(DBL, [DBL, DBL]), "llvm.copysign.f64")
+            elif name == "llvm.ctlz":
+                f = ir.Function(self.module, ir.FunctionType(I32, [I32, I1]), "llvm.ctlz.i32")
+            else:
+                f = self.module.declare_intrinsic(name, list(types))
+            self.intrinsics[key] = f
+        return self.intrinsics[key]
+
+    def call_intr(self, name: str, *args) -> ir.Value:
+        return self.b.call(self.intrinsic(name), list(args))
+
+    def table(self, values: list[float]) -> ir.GlobalVariable:
+        key = tuple(struct_key(v) for v in values)
+        if key not in self.tables:
+            ty = ir.ArrayType(DBL, len(values))
+            g = ir.GlobalVariable(self.module, ty, self.fresh("table"))
+            g.global_constant = True
+            g.linkage = "private"
+            g.initializer = ir.Constant(ty, [dconst(v) for v in values])
+            self.tables[key] = g
+        return self.tables[key]
+
+    # ------------------------------------------------------------ constant objects
+    def object_table(self, which: str, oid) -> ir.Value:
+        """Per-object constant: number (ToNumber), truthy, length, offset (into elements)."""
+        objs = self.info.objects
+        if which == "number":
+            values = [o.number for o in objs]
+        elif which == "truthy":
+            values = [1.0 if (o.type == "arr" or o.length > 0) else 0.0 for o in objs]
+        elif which == "length":
+            values = [float(o.length) for o in objs]
+        elif which == "offset":
+            values, off = [], 0
+            for o in objs:
+                values.append(float(off))
+                off += o.length
+        elif which.startswith("parseInt"):
+            radix = None if which == "parseInt" else float(which[len("parseInt"):])
+            values = [parse_int_string(from_utf16_units(o.units), radix) if o.type == "str" else NAN
+                      for o in objs]
+        else:
+            raise AssertionError(which)
+        return self.load_table(values or [NAN], self.b.fptosi(oid, I64))
+
+    def element_tables(self):
+        raw, num, und = [], [], []
+        for o in self.info.objects:
+            if o.type == "str":
+                raw.extend(float(u) for u in o.units)
+                num.extend(char_to_number(u) for u in o.units)
+                und.extend(0.0 for _ in o.units)
+            else:
+                for tag, r, n in o.elements:
+                    raw.append(r)
+                    num.append(n)
+                    und.append(1.0 if tag == "hole" else 0.0)
+        return raw or [NAN], num or [NAN], und or [0.0]
+
+    def ref_check_defined(self, v: Val) -> None:
+        """Reading a property of undefined throws a TypeError."""
+        if v.u is not None:
+            self.throw_unless(self.b.not_(v.u))
+
+    def index_ref(self, v: Val, idx, kind: Kind) -> Val:
+        b = self.b
+        self.ref_check_defined(v)
+        length = self.object_table("length", v.d)
+        ok = b.and_(b.fcmp_ordered(">=", idx, dconst(0.0)), b.fcmp_ordered("<", idx, length))
+        ok = b.and_(ok, b.fcmp_ordered("==", self.call_intr("llvm.floor", idx), idx))
+        pos = b.fadd(self.object_table("offset", v.d), b.select(ok, idx, dconst(0.0)))
+        k = b.fptosi(pos, I64)
+        raw, num, und = self.element_tables()
+        d = self.load_table(raw if kind.base in ("str", "ref") else num, k)
+        u = b.or_(b.not_(ok), b.fcmp_ordered("!=", self.load_table(und, k), dconst(0.0)))
+        return Val(kind.base, d, u)
+
+    def isnan(self, d) -> ir.Value:
+        return self.b.fcmp_unordered("uno", d, d)
+
+    def throw_unless(self, ok: ir.Value) -> None:
+        cont = self.block("ok")
+        self.b.cbranch(ok, cont, self.throw_bb)
+        self.b.position_at_end(cont)
+
+    # ------------------------------------------------------------ conversions
+    def to_number(self, v: Val) -> ir.Value:
+        b = self.b
+        if v.base == "undef":
+            return dconst(NAN)
+        if v.base == "ref":
+            d = self.object_table("number", v.d)
+            return b.select(v.u, dconst(NAN), d) if v.u is not None else d
+        if v.base == "str":
+            c = v.d
+            digit = b.and_(b.fcmp_ordered(">=", c, dconst(48)), b.fcmp_ordered("<=", c, dconst(57)))
+            space = FALSE
+            for code in (9, 10, 11, 12, 13, 32, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF):
+                space = b.or_(space, b.fcmp_ordered("==", c, dconst(code)))
+            space = b.or_(space, b.and_(b.fcmp_ordered(">=", c, dconst(0x2000)),
+                                        b.fcmp_ordered("<=", c, dconst(0x200A))))
+            d = b.select(digit, b.fsub(c, dconst(48)), b.select(space, dconst(0.0), dconst(NAN)))
+        else:
+            d = v.d
+        if v.u is not None:
+            d = b.select(v.u, dconst(NAN), d)
+        return d
+
+    def truthy(self, v: Val) -> ir.Value:
+        b = self.b
+        if v.base == "undef":
+            return FALSE
+        if v.base == "ref":
+            t = b.fcmp_ordered("!=", self.object_table("truthy", v.d), dconst(0.0))
+        elif v.base == "str":
+            t = TRUE
+        else:
+            t = b.fcmp_ordered("!=", v.d, dconst(0.0))
+        if v.u is not None:
+            t = b.and_(b.not_(v.u), t)
+        return t
+
+    def convert(self, v: Val, kind: Kind) -> Val:
+        """Represent v in the representation of `kind` (for phis and stores)."""
+        if v.base == "undef" or kind.base == "undef":
+            return Val(kind.base, dconst(NAN), TRUE if kind.undef else None)
+        if kind.base == v.base or (kind.base == "numbool" and v.base in ("num", "bool")):
+            d = v.d
+        elif kind.base in ("any", "num", "numbool"):
+            d = self.to_number(Val(v.base, v.d, None))
+        else:
+            raise AssertionError(f"cannot convert {v.base} to {kind.base}")
+        u = None
+        if kind.undef:
+            u = v.u if v.u is not None else FALSE
+        return Val(kind.base, d, u)
+
+    def toint32(self, d) -> ir.Value:
+        return self.b.call(self.helper_toint32(), [d])
+
+    def helper_toint32(self) -> ir.Function:
+        name = "js_toint32"
+        if name in self.module.globals:
+            return self.module.globals[name]
+        f = ir.Function(self.module, ir.FunctionType(I32, [DBL]), name)
+        f.linkage = "internal"
+        f.attributes.add("alwaysinline")
+        x = f.args[0]
+        entry = f.append_basic_block("entry")
+        fast = f.append_basic_block("fast")
+        slow = f.append_basic_block("slow")
+        b = ir.IRBuilder(entry)
+        fabs = b.call(self.intrinsic("llvm.fabs"), [x])
+        b.cbranch(b.fcmp_ordered("<", fabs, dconst(2147483648.0)), fast, slow)
+        b.position_at_end(fast)
+        b.ret(b.fptosi(x, I32))
+        b.position_at_end(slow)
+        # finite: trunc(fmod(x, 2^32)) fits in i64; NaN/Infinity give 0
+        finite = b.fcmp_ordered("<", fabs, dconst(math.inf))
+        r = b.frem(x, dconst(4294967296.0))
+        r = b.select(finite, r, dconst(0.0))
+        b.ret(b.trunc(b.fptosi(r, I64), I32))
+        return f
+
+    def helper_random(self) -> ir.Function:
+        """V8's Math.random: xorshift128+, 64 values per refill handed out last-first,
+        value (state0 >> 12) / 2**52. rs[0], rs[1]: state0, state1 (bits); rs[2]: index;
+        rs[3..66]: the cache."""
+        name = "js_random"
+        if name in self.module.globals:
+            return self.module.globals[name]
+        f = ir.Function(self.module, ir.FunctionType(DBL, [DPTR]), name)
+        f.linkage = "internal"
+        rs = f.args[0]
+        entry, refill, loop, done, take = (f.append_basic_block(n) for n in
+                                           ("entry", "refill", "loop", "done", "take"))
+        b = ir.IRBuilder(entry)
+        ip = b.bitcast(rs, I64.as_pointer())
+        c = lambda v: ir.Constant(I64, v)  # noqa: E731
+        idx_p = b.gep(rs, [c(2)])
+        idx = b.fptosi(b.load(idx_p), I64)
+        b.cbranch(b.icmp_signed("==", idx, c(0)), refill, take)
+        b.position_at_end(refill)
+        b.branch(loop)
+        b.position_at_end(loop)
+        i = b.phi(I64)
+        i.add_incoming(c(0), refill)
+        s1 = b.load(b.gep(ip, [c(0)]))       # s1 = state0
+        s0 = b.load(b.gep(ip, [c(1)]))       # s0 = state1
+        b.store(s0, b.gep(ip, [c(0)]))       # state0 = s0
+        s1 = b.xor(s1, b.shl(s1, c(23)))
+        s1 = b.xor(s1, b.lshr(s1, c(17)))
+        s1 = b.xor(s1, s0)
+        s1 = b.xor(s1, b.lshr(s0, c(26)))
+        b.store(s1, b.gep(ip, [c(1)]))       # state1 = s1
+        value = b.fdiv(b.uitofp(b.lshr(s0, c(12)), DBL), dconst(4503599627370496.0))
+        b.store(value, b.gep(rs, [b.add(i, c(3))]))
+        nxt = b.add(i, c(1))
+        i.add_incoming(nxt, loop)
+        b.cbranch(b.icmp_signed("<", nxt, c(64)), loop, done)
+        b.position_at_end(done)
+        b.branch(take)
+        b.position_at_end(take)
+        cur = b.phi(I64)
+        cur.add_incoming(idx, entry)
+        cur.add_incoming(c(64), done)
+        k = b.sub(cur, c(1))
+        b.store(b.sitofp(k, DBL), idx_p)
+        b.ret(b.load(b.gep(rs, [b.add(k, c(3))])))
+        return f
+
+    # ------------------------------------------------------------ variables
+    def global_ptrs(self, name: str):
+        k = self.info.globals[name]
+        vp = self.b.gep(self.state, [ir.Constant(I64, 2 * k)])
+        sp = self.b.gep(self.state, [ir.Constant(I64, 2 * k + 1)])
+        return vp, sp
+
+    def global_kind(self, name: str) -> Kind:
+        return self.info.global_kinds.get(name, NUM)
+
+    def read_global(self, name: str, soft: bool) -> Val:
+        """Bare `x` throws a ReferenceError while x was never assigned; `this.x` gives undefined."""
+        vp, sp = self.global_ptrs(name)
+        status = self.b.load(sp)
+        kind = self.global_kind(name)
+        if not soft:
+            self.throw_unless(self.b.fcmp_ordered("!=", status, dconst(0.0)))
+            u = self.b.fcmp_ordered("==", status, dconst(2.0)) if kind.undef else None
+        else:
+            u = self.b.fcmp_ordered("!=", status, dconst(1.0))
+        return Val(kind.base, self.b.load(vp), u)
+
+    def write_global(self, name: str, v: Val) -> None:
+        kind = self.global_kind(name)
+        v = self.convert(v, kind)
+        vp, sp = self.global_ptrs(name)
+        self.b.store(v.d, vp)
+        status = dconst(1.0) if v.u is None else self.b.select(v.u, dconst(2.0), dconst(1.0))
+        self.b.store(status, sp)
+
+    def local_kind(self, name: str) -> Kind:
+        base = NUM
+        assigned = self.info.locals.get(name)
+        return base if assigned is None else base.join(assigned)
+
+    def capture_ptrs(self, fid: int, name: str):
+        k = self.info.capture_slot(fid, name)
+        return (self.b.gep(self.state, [ir.Constant(I64, 2 * k)]),
+                self.b.gep(self.state, [ir.Constant(I64, 2 * k + 1)]))
+
+    def read_var(self, name: str) -> Val:
+        where = resolve(self.info, self.frames, name)
+        if where[0] == "fn":
+            frame = where[1]
+            dp, up = frame.slots[name]
+            kind = self.info.var_kinds.get((frame.fid, name), UNDEF)
+            return Val(kind.base, self.b.load(dp), self.b.load(up) if up is not None else None)
+        if where[0] == "capture":
+            fid = where[1].fid
+            kind = self.info.capture_kinds.get((fid, name), NUM)
+            vp, up = self.capture_ptrs(fid, name)
+            u = self.b.fcmp_ordered("!=", self.b.load(up), dconst(0.0)) if kind.undef else None
+            return Val(kind.base, self.b.load(vp), u)
+        return self.read_song_var(name)
+
+    def read_song_var(self, name: str) -> Val:
+        if name in self.local_slots:
+            dp, up = self.local_slots[name]
+            kind = self.local_kind(name)
+            return Val(kind.base, self.b.load(dp), self.b.load(up) if up is not None else None)
+        if name == "t":
+            return Val("num", self.tval, None)
+        if name in MATH_CONSTANTS:
+            return Val("num", dconst(MATH_CONSTANTS[name]), None)
+        if name in BUILTIN_GLOBALS:
+            if name == "NaN":
+                return Val("num", dconst(NAN), None)
+            if name == "Infinity":
+                return Val("num", dconst(math.inf), None)
+            if name == "undefined":
+                return UNDEF_VAL
+        return self.read_global(name, soft=False)
+
+    def write_var(self, name: str, v: Val) -> None:
+        where = resolve(self.info, self.frames, name)
+        if where[0] == "fn":
+            frame = where[1]
+            dp, up = frame.slots[name]
+            v = self.convert(v, self.info.var_kinds.get((frame.fid, name), UNDEF))
+            self.b.store(v.d, dp)
+            if up is not None:
+                self.b.store(v.u, up)
+            return
+        assert where[0] != "capture"
+        if name in self.local_slots:
+            dp, up = self.local_slots[name]
+            v = self.convert(v, self.local_kind(name))
+            self.b.store(v.d, dp)
+            if up is not None:
+                self.b.store(v.u, up)
+            return
+        if name in BUILTIN_GLOBALS:
+            return  # NaN, Infinity, undefined are non-writable: ignored
+        self.write_global(name, v)
+
+    # ------------------------------------------------------------ the kernel
+    def build(self) -> str:
+        entry = self.fn.append_basic_block("entry")
+        self.b = b = ir.IRBuilder(entry)
+        i_slot = b.alloca(I64, name="i")
+        stereo_slot = b.alloca(I32, name="stereo")
+        self.budget = b.alloca(I64, name="budget")
+        b.store(ir.Constant(I64, 0), self.budget)
+        b.store(ir.Constant(I64, 0), i_slot)
+        b.store(ir.Constant(I32, 0), stereo_slot)
+        for name in self.info.locals:
+            dp = b.alloca(DBL, name="local_" + name)
+            up = b.alloca(I1, name="undef_" + name) if self.local_kind(name).undef else None
+            self.local_slots[name] = (dp, up)
+        self.entry_builder_block = entry
+        head = self.block("head")
+        body = self.block("body")
+        self.throw_bb = self.block("throw")
+        self.abort_bb = self.block("abort")
+        nxt = self.block("next")
+        done = self.block("done")
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.load(i_slot)
+        b.cbranch(b.icmp_signed("<", i, self.n), body, done)
+
+        b.position_at_end(body)
+        self.index = i
+        self.tval = b.sitofp(b.add(self.t0, i), DBL)
+        if self.info.mode == "func":
+            self.tval = b.fdiv(self.tval, dconst(self.info.rate))   # Funcbeat: time in seconds
+        for name, (dp, up) in self.local_slots.items():
+            init = self.tval if name == "t" else dconst(MATH_CONSTANTS.get(name, NAN))
+            b.store(init, dp)
+            if up is not None:
+                b.store(FALSE, up)
+        lv, rv, stereo = self.result(self.info.tree)
+        b.store(lv, b.gep(self.left, [i]))
+        b.store(rv, b.gep(self.right, [i]))
+        st = b.load(stereo_slot)
+        b.store(b.or_(st, b.zext(stereo, I32)), stereo_slot)
+        b.branch(nxt)
+
+        b.position_at_end(self.throw_bb)
+        b.store(dconst(NAN), b.gep(self.left, [i]))
+        b.store(dconst(NAN), b.gep(self.right, [i]))
+        b.branch(nxt)
+
+        b.position_at_end(nxt)
+        b.store(b.add(i, ir.Constant(I64, 1)), i_slot)
+        b.branch(head)
+
+        b.position_at_end(done)
+        b.ret(b.load(stereo_slot))
+
+        b.position_at_end(self.abort_bb)
+        b.ret(ir.Constant(I32, -1))
+        return str(self.module)
+
+    def result(self, node):
+        """(left, right, stereo) of the song's return value."""
+        b = self.b
+        if isinstance(node, P.ArrayLit):
+            vals = [None if e is None else self.expr(e) for e in node.elements]
+            def chan(k):
+                if k >= len(vals) or vals[k] is None:
+                    return dconst(NAN)
+                return self.to_number(vals[k])
+            return chan(0), chan(1), TRUE
+        if isinstance(node, P.Sequence):
+            for e in node.exprs[:-1]:
+                self.expr(e, discard=True)
+            return self.result(node.exprs[-1])
+        if isinstance(node, P.Conditional):
+            cond = self.truthy(self.expr(node.test))
+            then_bb, else_bb, merge = self.block("rthen"), self.block("relse"), self.block("rmerge")
+            b.cbranch(cond, then_bb, else_bb)
+            b.position_at_end(then_bb)
+            a = self.result(node.cons)
+            a_bb = b.block
+            b.branch(merge)
+            b.position_at_end(else_bb)
+            c = self.result(node.alt)
+            c_bb = b.block
+            b.branch(merge)
+            b.position_at_end(merge)
+            out = []
+            for x, y, ty in zip(a, c, (DBL, DBL, I1)):
+                phi = b.phi(ty)
+                phi.add_incoming(x, a_bb)
+                phi.add_incoming(y, c_bb)
+                out.append(phi)
+            return tuple(out)
+        d = self.to_number(self.expr(node))
+        return d, d, FALSE
+
+    # ------------------------------------------------------------ expressions
+    def kind(self, node) -> Kind:
+        return self.info.kinds[id(node)]
+
+    def expr(self, node, discard: bool = False) -> Val:
+        if discard:
+            if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.Func):
+                self.define_function(node)
+                return Val("num", dconst(NAN), None)
+            if isinstance(node, P.Sequence):
+                for e in node.exprs:
+                    self.expr(e, discard=True)
+                return Val("num", dconst(NAN), None)
+            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+                self.discarded_branches(node)
+                return Val("num", dconst(NAN), None)
+        return getattr(self, "x_" + type(node).__name__)(node)
+
+    def has_definition(self, node) -> bool:
+        return any(isinstance(c, P.Assign) and isinstance(c.value, P.Func) or
+                   isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
+                   for c in P.children(node))
+
+    def discarded_branches(self, node) -> None:
+        b = self.b
+        if isinstance(node, P.Conditional):
+            cond = self.truthy(self.expr(node.test))
+            first, second = node.cons, node.alt
+        else:
+            a = self.expr(node.left, discard=True)
+            if node.op == "??":
+                cond = a.u if a.u is not None else FALSE   # true: evaluate the right side
+            else:
+                t = self.truthy(a)
+                cond = t if node.op == "&&" else b.not_(t)
+            first, second = node.right, None
+        then_bb, else_bb, merge = self.block("dthen"), self.block("delse"), self.block("dmerge")
+        b.cbranch(cond, then_bb, else_bb)
+        b.position_at_end(then_bb)
+        self.expr(first, discard=True)
+        b.branch(merge)
+        b.position_at_end(else_bb)
+        if second is not None:
+            self.expr(second, discard=True)
+        b.branch(merge)
+        b.position_at_end(merge)
+
+    # ------------------------------------------------------------ helper functions (inlined)
+    def global_name_of(self, target) -> str:
+        return target.name if isinstance(target, P.Ident) else target.prop
+
+    def define_function(self, node) -> None:
+        """`f = <function literal>`: mark the global defined and snapshot what it captures."""
+        name = self.global_name_of(node.target)
+        fid = self.info.func_ids[id(node.value)]
+        for cname in self.info.captures.get(fid, ()):
+            v = self.convert(self.read_var(cname), self.info.capture_kinds[(fid, cname)])
+            vp, up = self.capture_ptrs(fid, cname)
+            self.b.store(v.d, vp)
+            self.b.store(dconst(0.0) if v.u is None else self.b.uitofp(v.u, DBL), up)
+        vp, sp = self.global_ptrs(name)
+        self.b.store(dconst(1.0), sp)
+
+    def alloca(self, ty):
+        with self.b.goto_block(self.entry_builder_block):
+            return self.b.alloca(ty)
+
+    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False) -> Val:
+        b = self.b
+        func = self.info.funcs[fid]
+        arg_vals = [self.expr(a) for a in args]
+        frame = Frame(fid, snapshot, toplevel)
+        params = [p.target.name for p in func.params]
+        for name in self.info.local_names[fid]:
+            kind = self.info.var_kinds.get((fid, name), UNDEF)
+            dp = self.alloca(DBL)
+            up = self.alloca(I1) if kind.undef else None
+            frame.slots[name] = (dp, up)
+            if name not in params:
+                b.store(dconst(NAN), dp)
+                if up is not None:
+                    b.store(TRUE, up)
+        self.frames.append(frame)
+        try:
+            for i, p in enumerate(func.params):
+                name = p.target.name
+                kind = self.info.var_kinds.get((fid, name), UNDEF)
+                v = arg_vals[i] if i < len(arg_vals) else UNDEF_VAL
+                if p.default is not None and v.u is not None:
+                    cur_bb = b.block
+                    dflt_bb = self.block("default")
+                    keep_bb = self.block("given")
+                    b.cbranch(v.u, dflt_bb, keep_bb)
+                    b.position_at_end(dflt_bb)
+                    dv = self.expr(p.default)
+                    dv_bb = b.block
+                    v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
+                self.write_var(name, v)
+            ret_kind = self.info.ret_kinds.get(fid, UNDEF)
+            if func.expression_body:
+                return self.convert(self.expr(func.body), ret_kind)
+            ret_bb = self.block("return")
+            rd = self.alloca(DBL)
+            ru = self.alloca(I1) if ret_kind.undef else None
+            frame.ret = (ret_bb, rd, ru, ret_kind)
+            self.statements(func.body)
+            if not b.block.is_terminated:
+                self.store_return(frame, UNDEF_VAL)
+            b.position_at_end(ret_bb)
+            return Val(ret_kind.base, b.load(rd), b.load(ru) if ru is not None else None)
+        finally:
+            self.frames.pop()
+
+    def store_return(self, frame, v: Val) -> None:
+        ret_bb, rd, ru, kind = frame.ret
+        v = self.convert(v, kind)
+        self.b.store(v.d, rd)
+        if ru is not None:
+            self.b.store(v.u, ru)
+        self.b.branch(ret_bb)
+
+    def statements(self, body) -> None:
+        for st in body:
+            if self.b.block.is_terminated:
+                self.b.position_at_end(self.block("dead"))
+            self.statement(st)
+
+    def statement(self, st) -> None:
+        b = self.b
+        if isinstance(st, P.ExprStmt):
+            self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return):
+            v = UNDEF_VAL if st.arg is None else self.expr(st.arg)
+            self.store_return(self.frames[-1], v)
+        elif isinstance(st, P.VarDecl):
+            for target, init in st.decls:
+                if init is not None:
+                    self.write_var(target.name, self.expr(init))
+                elif st.kind != "var":
+                    self.write_var(target.name, UNDEF_VAL)
+        elif isinstance(st, P.If):
+            cond = self.truthy(self.expr(st.test))
+            then_bb, else_bb, merge = self.block("ifthen"), self.block("ifelse"), self.block("ifend")
+            b.cbranch(cond, then_bb, else_bb)
+            b.position_at_end(then_bb)
+            self.statement(st.cons)
+            if not b.block.is_terminated:
+                b.branch(merge)
+            b.position_at_end(else_bb)
+            if st.alt is not None:
+                self.statement(st.alt)
+            if not b.block.is_terminated:
+                b.branch(merge)
+            b.position_at_end(merge)
+        elif isinstance(st, P.Block):
+            self.statements(st.body)
+        elif isinstance(st, P.Empty):
+            pass
+        elif isinstance(st, (P.For, P.While, P.DoWhile)):
+            self.loop(st)
+        elif isinstance(st, P.Jump):
+            brk, cont = self.loops[-1]
+            b.branch(brk if st.kind == "break" else cont)
+        else:
+            raise AssertionError(type(st).__name__)
+
+    def loop(self, st) -> None:
+        b = self.b
+        if isinstance(st, P.For) and st.init is not None:
+            if isinstance(st.init, P.VarDecl):
+                self.statement(st.init)
+            else:
+                self.expr(st.init, discard=True)
+        head, body, cont, done = self.block("lhead"), self.block("lbody"), self.block("lcont"), self.block("ldone")
+        b.branch(body if isinstance(st, P.DoWhile) else head)
+        b.position_at_end(head)
+        test = None if isinstance(st, P.For) and st.test is None else st.test
+        if test is not None:
+            b.cbranch(self.truthy(self.expr(test)), body, done)
+        else:
+            b.branch(body)
+        b.position_at_end(body)
+        self.loops.append((done, cont))
+        self.statement(st.body)
+        self.loops.pop()
+        if not b.block.is_terminated:
+            b.branch(cont)
+        b.position_at_end(cont)
+        if isinstance(st, P.For) and st.update is not None:
+            self.expr(st.update, discard=True)
+        # the iteration guard: a song that loops forever stops the block instead of hanging
+        n = b.add(b.load(self.budget), ir.Constant(I64, 1))
+        b.store(n, self.budget)
+        more = self.block("lguard")
+        b.cbranch(b.icmp_signed("<", n, ir.Constant(I64, LOOP_BUDGET)), more, self.abort_bb)
+        b.position_at_end(more)
+        b.branch(head)
+        b.position_at_end(done)
+
+    def x_Num(self, node) -> Val:
+        return Val("num", dconst(node.value), None)
+
+    def x_Str(self, node) -> Val:
+        units = utf16_units(node.value)
+        if len(units) == 1:
+            return Val("str", dconst(float(units[0])), None)
+        return Val("ref", dconst(float(self.info.object_ids[id(node)])), None)
+
+    def x_ArrayLit(self, node) -> Val:
+        return Val("ref", dconst(float(self.info.object_ids[id(node)])), None)
+
+    def x_Literal(self, node) -> Val:
+        return Val("bool", dconst(1.0 if node.value else 0.0), None)
+
+    def x_Ident(self, node) -> Val:
+        return self.read_var(node.name)
+
+    def x_Sequence(self, node) -> Val:
+        for e in node.exprs[:-1]:
+            self.expr(e, discard=True)
+        return self.expr(node.exprs[-1])
+
+    def merge(self, kind: Kind, branches) -> Val:
+        """Phi of (Val, block) pairs converted to `kind` (conversion done in each block)."""
+        b = self.b
+        merge = self.block("merge")
+        incoming = []
+        for val, blk in branches:
+            b.position_at_end(blk)
+            cv = self.convert(val, kind)
+            incoming.append((cv, b.block))
+            b.branch(merge)
+        b.position_at_end(merge)
+        d = b.phi(DBL)
+        for cv, blk in incoming:
+            d.add_incoming(cv.d, blk)
+        u = None
+        if kind.undef:
+            u = b.phi(I1)
+            for cv, blk in incoming:
+                u.add_incoming(cv.u, blk)
+        return Val(kind.base, d, u)
+
+    def x_Conditional(self, node) -> Val:
+        b = self.b
+        cond = self.truthy(self.expr(node.test))
+        then_bb, else_bb = self.block("then"), self.block("else")
+        b.cbranch(cond, then_bb, else_bb)
+        b.position_at_end(then_bb)
+        a = self.expr(node.cons)
+        a_bb = b.block
+        b.position_at_end(else_bb)
+        c = self.expr(node.alt)
+        c_bb = b.block
+        return self.merge(self.kind(node), [(a, a_bb), (c, c_bb)])
+
+    def x_Logical(self, node) -> Val:
+        b = self.b
+        a = self.expr(node.left)
+        a_bb = b.block
+        if node.op == "??":
+            if a.u is None:
+                return a
+            cond = a.u
+        else:
+            t = self.truthy(a)
+            cond = b.not_(t) if node.op == "&&" else t
+        # cond true: the result is a (no evaluation of the right side)
+        rhs_bb = self.block("rhs")
+        keep_bb = self.block("keep")
+        if node.op == "??":
+            b.cbranch(cond, rhs_bb, keep_bb)
+        else:
+            b.cbranch(cond, keep_bb, rhs_bb)
+        b.position_at_end(rhs_bb)
+        c = self.expr(node.right)
+        c_bb = b.block
+        kind = self.kind(node)
+        if node.op == "??":
+            a = Val(a.base, a.d, FALSE)   # on the keep path a is not undefined
+        return self.merge(kind, [(a, keep_bb), (c, c_bb)])
+
+    def x_Unary(self, node) -> Val:
+        v = self.expr(node.arg)
+        b = self.b
+        if node.op == "!":
+            return Val("bool", b.uitofp(b.not_(self.truthy(v)), DBL), None)
+        d = self.to_number(v)
+        if node.op == "-":
+            return Val("num", b.fneg(d), None)
+        if node.op == "+":
+            return Val("num", d, None)
+        if node.op == "~":
+            return Val("num", b.sitofp(b.xor(self.toint32(d), ir.Constant(I32, -1)), DBL), None)
+        raise AssertionError(node.op)
+
+    def arith(self, op: str, a: ir.Value, c: ir.Value, exponent_node=None) -> ir.Value:
+        b = self.b
+        if op == "+":
+            return b.fadd(a, c)
+        if op == "-":
+            return b.fsub(a, c)
+        if op == "*":
+            return b.fmul(a, c)
+        if op == "/":
+            return b.fdiv(a, c)
+        if op == "%":
+            return b.frem(a, c)
+        if op == "**":
+            return self.pow(a, c, exponent_node)
+        if op in ("&", "|", "^", "<<", ">>", ">>>"):
+            x = self.toint32(a)
+            y = self.toint32(c)
+            if op == "&":
+                return b.sitofp(b.and_(x, y), DBL)
+            if op == "|":
+                return b.sitofp(b.or_(x, y), DBL)
+            if op == "^":
+                return b.sitofp(b.xor(x, y), DBL)
+            s = b.and_(y, ir.Constant(I32, 31))
+            if op == "<<":
+                return b.sitofp(b.shl(x, s), DBL)
+            if op == ">>":
+                return b.sitofp(b.ashr(x, s), DBL)
+            return b.uitofp(b.lshr(x, s), DBL)
+        raise AssertionError(op)
+
+    def pow(self, x, y, exponent_node) -> ir.Value:
+        b = self.b
+        k = const_number(exponent_node) if exponent_node is not None else None
+        if k == 0.0:
+            return dconst(1.0)
+        if k == 1.0:
+            return x
+        if k == -1.0:
+            return b.fdiv(dconst(1.0), x)
+        if k == 2.0:
+            return b.fmul(x, x)
+        if k == 0.5 and "pow" not in self.info.fdlibm:
+            s = self.call_intr("llvm.sqrt", x)
+            s = b.select(b.fcmp_ordered("==", x, dconst(0.0)), dconst(0.0), s)
+            return b.select(b.fcmp_ordered("==", x, dconst(-math.inf)), dconst(math.inf), s)
+        return self.fdlibm_call("pow", x, y)
+
+    def fdlibm_call(self, name: str, *args) -> ir.Value:
+        symbol = FDLIBM_SYMBOL_PREFIX + name
+        f = self.module.globals.get(symbol)
+        if f is None:
+            # resolved by the JIT to the port's C function (kernel.register_fdlibm_symbols)
+            f = ir.Function(self.module, ir.FunctionType(DBL, [DBL] * len(args)), symbol)
+        return self.b.call(f, list(args))
+
+    def compare(self, op: str, a: Val, c: Val) -> ir.Value:
+        b = self.b
+        if op in ("<", ">", "<=", ">="):
+            if a.base == "str" and c.base == "str":
+                r = b.fcmp_ordered(op, a.d, c.d)
+                for v in (a, c):
+                    if v.u is not None:
+                        r = b.and_(r, b.not_(v.u))
+                return r
+            return b.fcmp_ordered(op, self.to_number(a), self.to_number(c))
+        strict = op in ("===", "!==")
+        negate = op in ("!=", "!==")
+        bases = {a.base, c.base}
+        if strict and len(bases) == 2:
+            eq = FALSE
+            ua, uc = a.u or FALSE, c.u or FALSE
+            eq = b.and_(ua, uc)   # both undefined are equal whatever their other type
+        else:
+            if len(bases) == 1 and a.base in ("str", "num", "bool", "numbool"):
+                x, y = a.d, c.d
+            else:
+                x, y = self.to_number(Val(a.base, a.d, None)), self.to_number(Val(c.base, c.d, None))
+            eq = b.fcmp_ordered("==", x, y)
+            if a.u is not None or c.u is not None:
+                ua, uc = a.u or FALSE, c.u or FALSE
+                both = b.and_(ua, uc)
+                neither = b.and_(b.not_(ua), b.not_(uc))
+                eq = b.or_(both, b.and_(neither, eq))
+        return b.not_(eq) if negate else eq
+
+    def x_Binary(self, node) -> Val:
+        a = self.expr(node.left)
+        c = self.expr(node.right)
+        if node.op in ("<", ">", "<=", ">=", "==", "!=", "===", "!=="):
+            return Val("bool", self.b.uitofp(self.compare(node.op, a, c), DBL), None)
+        return Val("num", self.arith(node.op, self.to_number(a), self.to_number(c), node.right), None)
+
+    # ------------------------------------------------------------ assignment
+    def target_ref(self, target):
+        """(read function, write function) of an assignment target."""
+        if isinstance(target, P.Ident):
+            name = target.name
+            return (lambda: self.read_var(name)), (lambda v: self.write_var(name, v))
+        if isinstance(target, P.Member):
+            if isinstance(target.obj, P.Ident) and target.obj.name == "Math":
+                return (lambda: self.x_Member(target)), (lambda v: None)
+            name = target.prop
+            if name in BUILTIN_GLOBALS:
+                return (lambda: self.read_var(name)), (lambda v: None)
+            return (lambda: self.read_global(name, soft=True)), (lambda v: self.write_global(name, v))
+        raise AssertionError(type(target).__name__)
+
+    def x_Update(self, node) -> Val:
+        read, write = self.target_ref(node.target)
+        old = self.to_number(read())
+        op = self.b.fadd if node.op == "++" else self.b.fsub
+        new = op(old, dconst(1.0))
+        write(Val("num", new, None))
+        return Val("num", new if node.prefix else old, None)
+
+    def x_Assign(self, node) -> Val:
+        read, write = self.target_ref(node.target)
+        op = node.op
+        if op == "=":
+            v = self.expr(node.value)
+            write(v)
+            return v
+        cur = read()
+        if op in ("&&=", "||=", "??="):
+            b = self.b
+            cur_bb = b.block
+            if op == "??=":
+                if cur.u is None:
+                    return cur
+                cond = cur.u
+            else:
+                t = self.truthy(cur)
+                cond = t if op == "&&=" else b.not_(t)
+            set_bb, keep_bb = self.block("set"), self.block("keep")
+            b.cbranch(cond, set_bb, keep_bb)
+            b.position_at_end(set_bb)
+            v = self.expr(node.value)
+            write(v)
+            v_bb = b.block
+            if op == "??=":
+                cur = Val(cur.base, cur.d, FALSE)
+            return self.merge(self.kind(node), [(cur, keep_bb), (v, v_bb)])
+        v = self.expr(node.value)
+        d = self.arith(op[:-1], self.to_number(cur), self.to_number(v), node.value)
+        res = Val("num", d, None)
+        write(res)
+        return res
+
+    # ------------------------------------------------------------ members, indexing, calls
+    def x_Member(self, node) -> Val:
+        obj = node.obj
+        if isinstance(obj, P.Ident) and obj.name == "Math":
+            return Val("num", dconst(MATH_CONSTANTS[node.prop]), None)
+        if node.prop == "length" and isinstance(obj, P.Str):
+            return Val("num", dconst(float(len(utf16_units(obj.value)))), None)
+        if node.prop == "length" and isinstance(obj, P.ArrayLit):
+            for e in obj.elements:
+                if e is not None:
+                    self.expr(e)
+            return Val("num", dconst(float(len(obj.elements))), None)
+        if not (isinstance(obj, P.This) or isinstance(obj, P.Ident) and obj.name in ("window", "globalThis")):
+            v = self.expr(obj)          # .length of a string or array value
+            self.ref_check_defined(v)
+            return Val("num", self.object_table("length", v.d), None)
+        name = node.prop
+        if name in BUILTIN_GLOBALS:
+            return self.read_var(name)
+        return self.read_global(name, soft=True)
+
+    def index_in_range(self, idx, n: int):
+        b = self.b
+        ok = b.and_(b.fcmp_ordered(">=", idx, dconst(0.0)), b.fcmp_ordered("<", idx, dconst(float(n))))
+        ok = b.and_(ok, b.fcmp_ordered("==", self.call_intr("llvm.floor", idx), idx))
+        k = b.fptosi(b.select(ok, idx, dconst(0.0)), I64)
+        return ok, k
+
+    def load_table(self, values: list[float], k) -> ir.Value:
+        g = self.table(values)
+        return self.b.load(self.b.gep(g, [ir.Constant(I64, 0), k]))
+
+    def x_Index(self, node) -> Val:
+        b = self.b
+        obj = node.obj
+        if not isinstance(obj, (P.Str, P.ArrayLit)):
+            v = self.expr(obj)
+            idx = self.to_number(self.expr(node.index))
+            return self.index_ref(v, idx, self.kind(node))
+        if isinstance(obj, P.Str):
+            units = [float(u) for u in utf16_units(obj.value)]
+            idx = self.to_number(self.expr(node.index))
+            if not units:
+                return Val("str", dconst(0.0), TRUE)
+            ok, k = self.index_in_range(idx, len(units))
+            return Val("str", self.load_table(units, k), b.not_(ok))
+        # array literal: every element is evaluated, then the index
+        kind = self.kind(obj)
+        n = len(obj.elements)
+        consts = [const_number(e) if e is not None else None for e in obj.elements]
+        if n and all(c is not None for c in consts) and kind.base == "num":
+            idx = self.to_number(self.expr(node.index))
+            ok, k = self.index_in_range(idx, n)
+            return Val("num", self.load_table(consts, k), b.not_(ok))
+        vals = []
+        for e in obj.elements:
+            if e is None:
+                vals.append(Val(kind.base, dconst(NAN), TRUE))
+            else:
+                vals.append(self.convert(self.expr(e), Kind(kind.base, True, kind.objs)))
+        idx = self.to_number(self.expr(node.index))
+        if n == 0:
+            return Val(kind.base, dconst(NAN), TRUE)
+        ok, k = self.index_in_range(idx, n)
+        self.array_cells += n
+        with b.goto_block(self.entry_builder_block):
+            darr = b.alloca(ir.ArrayType(DBL, n))
+            uarr = b.alloca(ir.ArrayType(I1, n))
+        for j, v in enumerate(vals):
+            b.store(v.d, b.gep(darr, [ir.Constant(I64, 0), ir.Constant(I64, j)]))
+            b.store(v.u, b.gep(uarr, [ir.Constant(I64, 0), ir.Constant(I64, j)]))
+        d = b.load(b.gep(darr, [ir.Constant(I64, 0), k]))
+        u = b.or_(b.not_(ok), b.load(b.gep(uarr, [ir.Constant(I64, 0), k])))
+        return Val(kind.base, d, u)
+
+    def x_Call(self, node) -> Val:
+        callee = node.callee
+        b = self.b
+        if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not isinstance(callee.obj, P.Str):
+            v = self.expr(callee.obj)
+            args = [self.expr(a) for a in node.args]
+            self.ref_check_defined(v)
+            pos = self.to_number(args[0]) if args else dconst(0.0)
+            pos = self.call_intr("llvm.trunc", b.select(self.isnan(pos), dconst(0.0), pos))
+            length = self.object_table("length", v.d)
+            ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, length))
+            k = b.fptosi(b.fadd(self.object_table("offset", v.d), b.select(ok, pos, dconst(0.0))), I64)
+            raw, _, _ = self.element_tables()
+            return Val("num", b.select(ok, self.load_table(raw, k), dconst(NAN)), None)
+        if isinstance(callee, P.Member) and callee.prop == "charCodeAt":
+            units = [float(u) for u in utf16_units(callee.obj.value)]
+            args = [self.expr(a) for a in node.args]
+            pos = self.to_number(args[0]) if args else dconst(0.0)
+            pos = self.call_intr("llvm.trunc", b.select(self.isnan(pos), dconst(0.0), pos))
+            if not units:
+                return Val("num", dconst(NAN), None)
+            ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, dconst(float(len(units)))))
+            k = b.fptosi(b.select(ok, pos, dconst(0.0)), I64)
+            return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
+        if isinstance(callee, P.Func):
+            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False)
+        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True)
+        fname = callee.name if isinstance(callee, P.Ident) else (
+            callee.prop if isinstance(callee, P.Member) and not (
+                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
+        if fname is not None and fname in self.info.func_globals and (
+                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
+            vp, sp = self.global_ptrs(fname)
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True)
+        if isinstance(callee, P.Ident) and callee.name == "parseInt":
+            return self.parse_int(node)
+        if isinstance(callee, P.Ident) and callee.name in ("isNaN", "isFinite"):
+            args = [self.expr(a) for a in node.args]
+            x = self.to_number(args[0]) if args else dconst(NAN)
+            if callee.name == "isNaN":
+                r = self.isnan(x)
+            else:
+                r = b.fcmp_ordered("<", self.call_intr("llvm.fabs", x), dconst(math.inf))
+            return Val("bool", b.uitofp(r, DBL), None)
+        name = callee.name if isinstance(callee, P.Ident) else callee.prop
+        if name == "int":
+            name = "floor"
+        args = [self.to_number(self.expr(a)) for a in node.args]
+        if name == "random":
+            rs = self.b.gep(self.state, [ir.Constant(I64, self.info.random_offset)])
+            return Val("num", self.b.call(self.helper_random(), [rs]), None)
+        return Val("num", self.math(name, args), None)
+
+    def parse_int(self, node) -> Val:
+        b = self.b
+        if not node.args:
+            return Val("num", dconst(NAN), None)
+        arg = node.args[0]
+        radix = None
+        if len(node.args) > 1:
+            radix = const_number(node.args[1])
+        v = self.expr(arg)
+        for a in node.args[1:]:
+            self.expr(a)
+        r = 10 if radix is None else int(radix) if math.isfinite(radix) else 0
+        if r == 0:
+            r = 10
+        if isinstance(arg, P.Str) and v.base != "str":
+            return Val("num", dconst(parse_int_string(arg.value, radix)), None)
+        if v.base == "undef":
+            return Val("num", dconst(parse_int_string("undefined", radix)), None)
+        if v.base == "ref":
+            d = self.object_table("parseInt" if radix is None else f"parseInt{radix!r}", v.d)
+            if v.u is not None:
+                d = b.select(v.u, dconst(parse_int_string("undefined", radix)), d)
+            return Val("num", d, None)
+        if not 2 <= r <= 36:
+            return Val("num", dconst(NAN), None)
+        c = v.d
+        def rng(lo, hi):
+            return b.and_(b.fcmp_ordered(">=", c, dconst(lo)), b.fcmp_ordered("<=", c, dconst(hi)))
+        digit = b.select(rng(48, 57), b.fsub(c, dconst(48)),
+                         b.select(rng(97, 122), b.fsub(c, dconst(87)),
+                                  b.select(rng(65, 90), b.fsub(c, dconst(55)), dconst(99))))
+        d = b.select(b.fcmp_ordered("<", digit, dconst(float(r))), digit, dconst(NAN))
+        if v.u is not None:
+            d = b.select(v.u, dconst(parse_int_string("undefined", radix)), d)
+        return Val("num", d, None)
+
+    def math(self, name: str, args: list) -> ir.Value:
+        b = self.b
+        a = args[0] if args else dconst(NAN)
+        if name in ("floor", "ceil", "trunc", "sqrt"):
+            return self.call_intr("llvm." + name, a)
+        if name == "abs":
+            return self.call_intr("llvm.fabs", a)
+        if name == "round":
+            r = self.call_intr("llvm.floor", a)
+            up = b.fcmp_ordered(">=", b.fsub(a, r), dconst(0.5))
+            r = b.select(up, b.fadd(r, dconst(1.0)), r)
+            # a zero result keeps the sign of the argument (-0.4 -> -0)
+            return b.select(b.fcmp_ordered("==", r, dconst(0.0)), self.call_intr_n("llvm.copysign", r, a), r)
+        if name == "sign":
+            s = b.select(b.fcmp_ordered(">", a, dconst(0.0)), dconst(1.0),
+                         b.select(b.fcmp_ordered("<", a, dconst(0.0)), dconst(-1.0), a))
+            return s
+        if name in ("min", "max"):
+            if not args:
+                return dconst(math.inf if name == "min" else -math.inf)
+            acc = args[0]
+            for x in args[1:]:
+                acc = self.minmax(name, acc, x)
+            return acc
+        if name == "fround":
+            return b.fpext(b.fptrunc(a, ir.FloatType()), DBL)
+        if name == "imul":
+            c = args[1] if len(args) > 1 else dconst(NAN)
+            return b.sitofp(b.mul(self.toint32(a), self.toint32(c)), DBL)
+        if name == "clz32":
+            ctlz = self.intrinsic("llvm.ctlz", [I32])
+            return b.uitofp(b.call(ctlz, [self.toint32(a), FALSE]), DBL)
+        if name in self.info.fdlibm:
+            arity = 2 if name in ("atan2", "pow") else 1
+            padded = list(args[:arity]) + [dconst(NAN)] * (arity - len(args))
+            if name == "hypot":
+                raise AssertionError("hypot")
+            return self.fdlibm_call(name, *padded)
+        raise AssertionError(name)
+
+    def call_intr_n(self, name: str, *args) -> ir.Value:
+        return self.b.call(self.intrinsic(name), list(args))
+
+    def minmax(self, name: str, x, y) -> ir.Value:
+        b = self.b
+        nan = b.or_(self.isnan(x), self.isnan(y))
+        xi, yi = b.bitcast(x, I64), b.bitcast(y, I64)
+        if name == "max":
+            tie = b.bitcast(b.and_(xi, yi), DBL)    # max(+0, -0) = +0
+            r = b.select(b.fcmp_ordered(">", x, y), x, b.select(b.fcmp_ordered(">", y, x), y, tie))
+        else:
+            tie = b.bitcast(b.or_(xi, yi), DBL)     # min(+0, -0) = -0
+            r = b.select(b.fcmp_ordered("<", x, y), x, b.select(b.fcmp_ordered("<", y, x), y, tie))
+        return b.select(nan, dconst(NAN), r)
+
+
+def struct_key(v: float):
+    return math.copysign(1.0, v), v if v == v else "nan"
+
+
+def generate(info: SongInfo) -> str:
+    """LLVM IR text of the song's kernel."""
+    with P.deep_recursion():
+        gen = CodeGen(info)
+        text = gen.build()
+        info.optimize = gen.array_cells <= MAX_OPTIMIZED_ARRAY_CELLS and len(text) <= MAX_OPTIMIZED_IR
+        return text
