@@ -31,7 +31,7 @@ psql: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) -m bench
 
 bench-queue: $(BENCH_STAMP)
