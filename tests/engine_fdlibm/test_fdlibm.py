@@ -121,6 +121,9 @@ def test_cfunc_addresses_ctypes(args):
 def test_js_port_in_mini_racer(args, node_results):
     """fdlibm.js in mini-racer's (newer) V8 gives Node 20's results too."""
     mr = pytest.importorskip("py_mini_racer")
+    from engine.v8 import v8_version
+
+    v8_version()  # V8's flags are process-wide: let the engine's V8 tier set them first
     ctx = mr.MiniRacer()
     try:
         ctx.eval(FDLIBM_JS.read_text())
