@@ -96,25 +96,8 @@ RESULT = "{}"
 # (RETURN QUERY) so its plan is cached per session; the same body as LANGUAGE sql
 # is re-planned on every call (see the statement-cost table).
 BATCH_COMPLETE_SQL = """
-CREATE OR REPLACE FUNCTION complete_render_jobs(p_worker text, p_job_ids bigint[], p_results jsonb[])
-RETURNS TABLE (job_id bigint, outcome text) LANGUAGE plpgsql AS $$
-BEGIN
-    RETURN QUERY
-    WITH input AS (
-        SELECT t.id, t.result FROM unnest(p_job_ids, p_results) AS t(id, result)
-    ), finished AS (
-        UPDATE render_jobs j
-           SET state = 'done', stage = 'done', progress = 100, lease_owner = NULL,
-               lease_expires_at = NULL, error = NULL, result = i.result,
-               finished_at = now(), updated_at = now()
-          FROM input i
-         WHERE j.id = i.id AND j.state = 'running' AND j.lease_owner = p_worker
-        RETURNING j.id
-    )
-    SELECT i.id, CASE WHEN f.id IS NULL THEN 'lost' ELSE 'done' END
-      FROM input i LEFT JOIN finished f ON f.id = i.id;
-END $$;
-
+-- complete_render_jobs itself is in the schema; this is the same body as LANGUAGE sql,
+-- to show what plpgsql saves.
 CREATE OR REPLACE FUNCTION complete_render_jobs_sql(p_worker text, p_job_ids bigint[], p_results jsonb[])
 RETURNS TABLE (job_id bigint, outcome text) LANGUAGE sql AS $$
     WITH input AS (
@@ -314,10 +297,24 @@ class RenderJobsWorker:
         if len(rows) < BATCH:
             await c.fetchval(QUERIES["requeue_expired"], MAX_ATTEMPTS)
             await c.fetchval(QUERIES["next_wakeup"], KINDS, self.name)
+            await self.arm()
         if rows:
             ids = [r["job_id"] for r in rows]
             await c.fetch(QUERIES["complete_jobs"], self.name, ids, [RESULT] * len(ids))
             self.sink.completed(len(rows))
+            self.wake.set()
+
+    async def arm(self) -> None:
+        """Going idle, as the service's worker does: arm the wake-up (the next
+        enqueue notifies), wait for enqueuers that may not have notified, and
+        sweep again if any were waited for."""
+        c = self.conn
+        await c.execute(QUERIES["arm_wakeup"])
+        pids = [r["pid"] for r in await c.fetch(QUERIES["unnotified_enqueuers"])]
+        for pid in pids:
+            async with c.transaction():
+                await c.execute(QUERIES["wait_for_enqueuer"], pid)
+        if pids:
             self.wake.set()
 
     async def sweep_lean(self) -> None:
@@ -337,6 +334,7 @@ class RenderJobsWorker:
                         await c.fetchval("SELECT complete_render_job_pl($1, $2, $3)", job_id, self.name, RESULT)
                 self.sink.completed(len(rows))
             if len(rows) < BATCH:
+                await self.arm()
                 break
 
     async def stop(self) -> None:
