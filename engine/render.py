@@ -19,7 +19,7 @@ import numpy as np
 
 from engine import fades, modes, wav
 from engine.errors import (EngineError, NotCompiledError, RenderTimeoutError, SongLimitError,
-                           SongSyntaxError)
+                           SongRuntimeError, SongSyntaxError)
 from engine.request import BytebeatRequest
 
 BLOCK = 1 << 16
@@ -114,6 +114,21 @@ class _Renderer:
             if deadline is not None and start < self.n and time.monotonic() > deadline:
                 raise RenderTimeoutError(_timeout_message(self.request, start, self.n))
 
+    def check_played(self) -> None:
+        """A song that never produced a number (every value NaN, undefined or a
+        thrown exception) has nothing to render: the player would play silence.
+        Say why instead of storing silence."""
+        if self.n == 0 or any(h.nan_count < self.n for h in self.holds):
+            return
+        stats = getattr(self.runner, "stats", None)
+        info = stats() if stats is not None else {}
+        if info.get("errors"):
+            first = info.get("firstError") or "an exception"
+            raise SongRuntimeError(f"the song threw on every sample, so there is nothing to render"
+                                   f" (first: {first})")
+        raise SongRuntimeError("the song produced no sound: every value it returned was NaN,"
+                               " undefined or not a number")
+
     @property
     def nan_count(self) -> int:
         return max(self.holds[0].nan_count, self.holds[1].nan_count)
@@ -125,7 +140,9 @@ def _timeout_message(request: BytebeatRequest, done: int, n: int, limit: float |
 
 
 def render_samples(request: BytebeatRequest, *, tier: str = "auto") -> np.ndarray:
-    """All samples in memory (for tests): shape (n,) or (n, 2); uint8 or float32."""
+    """All samples in memory (for tests): shape (n,) or (n, 2); uint8 or float32.
+    Unlike render_to_file, a song that never produced a number is returned as the
+    player plays it (silence), so tests can compare it with the reference."""
     runner = load_runner(request, tier)
     try:
         r = _Renderer(request, runner)
@@ -169,6 +186,7 @@ def _render_runner_to_file(request, runner, path: Path, tier: str, deadline, on_
                 inter[:k, 0] = ls
                 inter[:k, 1] = rs
                 raw.write(inter[:k].tobytes())
+        r.check_played()
         channels = 2 if r.stereo else 1
         wav_fd, wav_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".wav", dir=directory)
         digest = hashlib.sha256()
