@@ -51,30 +51,35 @@ def _v8_loader():
     return getattr(v8, "load_song", None)
 
 
-def load_runner(request: BytebeatRequest, tier: str = "auto", deadline: float | None = None):
+def load_runner(request: BytebeatRequest, tier: str = "auto", deadline: float | None = None,
+                memory_mb: int | None = None):
     """A SongRunner for the request from the asked tier ("auto": the compiled tier
     when it takes the song, else the V8 tier, which runs every song)."""
     if tier not in TIERS:
         from engine.errors import InvalidRequestError  # noqa: PLC0415
         raise InvalidRequestError(f"invalid tier {tier!r}: expected one of {', '.join(TIERS)}")
     if tier == "v8":
-        return _load_v8(request, deadline, None)
+        return _load_v8(request, deadline, None, memory_mb)
     from engine.compiled import load_song  # noqa: PLC0415
     try:
         return load_song(request.code, request.mode, request.sample_rate)
     except (NotCompiledError, SongSyntaxError, SongLimitError) as refused:
         if tier == "compiled":
             raise
-        return _load_v8(request, deadline, refused)
+        return _load_v8(request, deadline, refused, memory_mb)
 
 
-def _load_v8(request: BytebeatRequest, deadline: float | None, refused: EngineError | None):
+def _load_v8(request: BytebeatRequest, deadline: float | None, refused: EngineError | None,
+             memory_mb: int | None):
     loader = _v8_loader()
     if loader is None:
         if refused is not None:
             raise refused
         raise EngineError("the v8 tier is not available in this installation")
-    return loader(request.code, request.mode, request.sample_rate, deadline=deadline)
+    limits = {"deadline": deadline}
+    if memory_mb is not None:
+        limits["memory_mb"] = memory_mb
+    return loader(request.code, request.mode, request.sample_rate, **limits)
 
 
 def close_runner(runner) -> None:
@@ -157,11 +162,11 @@ def render_samples(request: BytebeatRequest, *, tier: str = "auto") -> np.ndarra
 
 
 def render_to_file(request: BytebeatRequest, path, *, tier: str = "auto", deadline: float | None = None,
-                   on_progress=None) -> RenderInfo:
+                   on_progress=None, memory_mb: int | None = None) -> RenderInfo:
     """Render the request to a WAV file at `path`; see the module docstring."""
     started = time.monotonic()
     path = Path(path)
-    runner = load_runner(request, tier, deadline)
+    runner = load_runner(request, tier, deadline, memory_mb)
     try:
         return _render_runner_to_file(request, runner, path, tier, deadline, on_progress, started)
     finally:

@@ -26,6 +26,7 @@ class Settings:
     worker_id: str = ""
     render_duration: int = 120
     render_timeout_ms: int = 120_000
+    render_memory_mb: int = 256
     fade_in_seconds: float = 0.0
     fade_out_seconds: float = 0.5
     max_concurrent_jobs: int = 2
@@ -208,6 +209,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_id=env.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
         render_duration=_int(env, "RENDER_DURATION", 120, 1, 3600),
         render_timeout_ms=timeout_ms,
+        render_memory_mb=_int(env, "RENDER_MEMORY_MB", 256, 16, 16384),
         fade_in_seconds=_float(env, "FADE_IN_SECONDS", 0.0, 0.0, 60.0),
         fade_out_seconds=_float(env, "FADE_OUT_SECONDS", 0.5, 0.0, 60.0),
         max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 2, 1, 64),

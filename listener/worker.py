@@ -237,7 +237,8 @@ class Worker:
     async def _execute(self, row) -> None:
         job = BytebeatJob.from_claim(row)
         payload = job.payload(self.staging_dir, self.settings.fade_in_seconds,
-                              self.settings.fade_out_seconds, self.settings.render_timeout_s)
+                              self.settings.fade_out_seconds, self.settings.render_timeout_s,
+                              self.settings.render_memory_mb)
         path = Path(payload["path"])
         try:
             await self._set_stage(job.job_id, "rendering", 5)

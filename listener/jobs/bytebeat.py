@@ -28,7 +28,7 @@ def render_in_process(payload: dict, report: Callable[[Any], None]) -> dict:
         seconds=payload["seconds"], fade_in=payload["fade_in"], fade_out=payload["fade_out"])
     started = time.perf_counter()
     info = render_to_file(request, Path(payload["path"]), deadline=time.monotonic() + payload["timeout"],
-                          on_progress=report)
+                          on_progress=report, memory_mb=payload["memory_mb"])
     return {
         "tier": info.tier, "channels": info.channels, "sample_rate": info.sample_rate,
         "samples": info.samples, "seconds": info.seconds, "format": info.format,
@@ -70,9 +70,11 @@ class BytebeatJob:
     def storage_key(self) -> str:
         return storage_key_for(self.post_id, self.signature)
 
-    def payload(self, staging_dir: Path, fade_in: float, fade_out: float, timeout: float) -> dict:
+    def payload(self, staging_dir: Path, fade_in: float, fade_out: float, timeout: float,
+                memory_mb: int) -> dict:
         return {
             "code": self.code, "mode": self.mode, "sample_rate": self.sample_rate,
             "seconds": self.duration, "fade_in": fade_in, "fade_out": fade_out, "timeout": timeout,
+            "memory_mb": memory_mb,
             "path": str(staging_dir / f"job-{self.job_id}-{uuid.uuid4().hex}.wav"),
         }

@@ -31,6 +31,7 @@ HOSTILE = {
 
 async def test_hostile_songs_fail_cleanly_and_the_pool_keeps_serving(database, db, tmp_path):
     svc = await ServiceProcess(database, tmp_path, "w1", RENDER_TIMEOUT_MS="4000", RENDER_DURATION="2",
+                               RENDER_MEMORY_MB="128",
                                MAX_CONCURRENT_JOBS="2", RENDER_PROCESSES="2").start()
     try:
         ids = {}
