@@ -150,7 +150,8 @@ async def main_async(args) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="notify-load-"))
     pg = Postgres(workdir / "pg")
     try:
-        await load_phase(pg, workdir, args.bulk, args.rate, args.seconds)
+        if not args.throughput_only:
+            await load_phase(pg, workdir, args.bulk, args.rate, args.seconds)
         await throughput_phase(pg, args.bulk, min(args.seconds, 5.0))
     finally:
         pg.stop()
@@ -162,6 +163,8 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the insert throughput comparison (no workers, no rendering)")
     asyncio.run(main_async(parser.parse_args()))
 
 
