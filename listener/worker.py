@@ -1,9 +1,10 @@
 """The worker: wakes on notifications, claims jobs, runs them, writes outcomes.
 
 No polling: it sleeps until a NOTIFY arrives, a timer reaches the earliest
-delayed job or expiring lease, or the slow safety sweep is due. Every wake is
-the same sweep: requeue expired leases, claim up to the free capacity, and set
-the next timer.
+delayed job or expiring lease, or the slow safety sweep is due. A wake claims
+first, up to the free capacity; once the due work runs out it also requeues
+expired leases, sets the timer and arms the wake-up (see render_wakeup in the
+schema) before it sleeps.
 """
 from __future__ import annotations
 
@@ -335,24 +336,20 @@ class Worker:
             log.debug("stage update skipped: %s", exc)
 
     async def _db_call(self, name: str, *args):
-        """Run a named query, retrying while the database is unreachable (up to ~30 s;
-        after that the lease expires and another worker takes over)."""
-        delay = 0.1
-        for attempt in range(12):
-            try:
-                return await self.db.fetchval(QUERIES[name], *args)
-            except DB_UNAVAILABLE as exc:
-                if attempt == 11:
-                    raise TransientError(f"database unavailable: {exc}") from exc
-                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
-                delay = min(delay * 2, 5.0)
+        """A named query's single value, retried while the database is unreachable."""
+        return await self._retrying_db(self.db.fetchval, name, *args)
 
-    async def _db_call_row(self, name: str, *args):
+    async def _db_call_row(self, name: str, *args) -> tuple:
+        """A named query's single row, retried while the database is unreachable."""
+        return tuple(await self._retrying_db(self.db.fetchrow, name, *args))
+
+    async def _retrying_db(self, method, name: str, *args):
+        """Retry for up to ~30 s with backoff; after that the lease expires and
+        another worker takes the job over."""
         delay = 0.1
         for attempt in range(12):
             try:
-                row = await self.db.fetchrow(QUERIES[name], *args)
-                return tuple(row)
+                return await method(QUERIES[name], *args)
             except DB_UNAVAILABLE as exc:
                 if attempt == 11:
                     raise TransientError(f"database unavailable: {exc}") from exc
