@@ -44,7 +44,7 @@ async def health(request: web.Request) -> web.Response:
         "listen_mode": worker.settings.listen_mode,
         "listen_connected": listening,
         "listen_connects": worker.listener.connects,
-        "stopping": worker._stopping,
+        "stopping": worker.stopping,
     }
     return web.json_response(body, status=200 if listening else 503)
 

@@ -93,6 +93,10 @@ class Worker:
         self._wake.set()
 
     @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    @property
     def capacity(self) -> int:
         return self.settings.max_concurrent_jobs - len(self.running)
 
