@@ -41,7 +41,7 @@ chaos: $(STAMP)
 	$(PY) -m chaos
 
 fidelity: $(STAMP)
-	$(PY) -m bench.fidelity
+	$(PY) -m bench.fidelity $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
