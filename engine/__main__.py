@@ -30,7 +30,7 @@ def main(argv=None) -> int:
     r.add_argument("--tier", default="auto", choices=("auto", "compiled", "v8"))
     r.add_argument("--fade-in", type=float, default=0.0)
     r.add_argument("--fade-out", type=float, default=0.0)
-    c = sub.add_parser("check", help="does the compiled tier take the song?")
+    c = sub.add_parser("check", help="does the compiled tier take the song, and which tier will render it?")
     c.add_argument("code", nargs="?")
     c.add_argument("--stdin", action="store_true")
     c.add_argument("--mode", default="uint8", choices=MODES)
@@ -44,8 +44,11 @@ def main(argv=None) -> int:
             return 2
         if result.compiled:
             print("compiled")
+            print("tier: compiled")
             return 0
         print(result.message)
+        # What the service's `auto` does with it: the V8 tier runs every other song.
+        print("tier: v8" if result.status != "syntax error" else "tier: v8 (which will report its own syntax error)")
         return 2 if result.status == "syntax error" else 1
 
     try:

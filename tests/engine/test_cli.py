@@ -35,10 +35,12 @@ def test_render_bad_input_fails_with_message(tmp_path):
 
 def test_check_exit_codes():
     p = run("check", "t*(t>>5|t>>8)")
-    assert (p.returncode, p.stdout.strip()) == (0, "compiled")
+    assert (p.returncode, p.stdout.splitlines()) == (0, ["compiled", "tier: compiled"])
     p = run("check", "t+/a/.source.length")
-    assert p.returncode == 1 and p.stdout.strip().startswith("not compiled: regular expression literal at 1:3")
+    lines = p.stdout.splitlines()
+    assert p.returncode == 1 and lines[0].startswith("not compiled: regular expression literal at 1:3")
+    assert lines[1] == "tier: v8"
     p = run("check", "t*(")
-    assert p.returncode == 2 and p.stdout.strip() == "syntax error at 1:4: unexpected end of input"
+    assert p.returncode == 2 and p.stdout.splitlines()[0] == "syntax error at 1:4: unexpected end of input"
     p = run("check", "--stdin", stdin="t>>4")
     assert p.returncode == 0
