@@ -142,22 +142,27 @@ class Worker:
     async def _sweep(self, full: bool) -> None:
         """Claim first: a notification means work is waiting. Once the due work
         runs out (or on a full sweep: start, reconnect, timer) also requeue
-        expired leases and recompute the timer to the next delayed job or lease."""
+        expired leases; before going idle, arm the wake-up and look once more
+        (claims and the timer), so nothing committed before the arm is missed;
+        then set the timer to the next delayed job or lease."""
         if full:
             self._last_sweep = time.monotonic()
+        armed = self.settings.listen_mode != "listen"  # poll mode: nothing to arm
         async with self.db.acquire() as conn:
             while True:
                 drained = await self._claim_up_to_capacity(conn)
                 if not (drained or full):
-                    return  # at capacity: the timer stays as it is
+                    return  # at capacity: finishing jobs wake us; the timer stays as it is
                 requeued = await conn.fetchval(QUERIES["requeue_expired"], self.settings.max_attempts)
                 if requeued and self.capacity > 0 and not self._stopping:
                     full = False
                     continue
+                if drained and not armed:
+                    await self._arm_wakeup(conn)
+                    armed = True
+                    continue
                 seconds = await conn.fetchval(QUERIES["next_wakeup"], KINDS, self.worker_id)
                 self._next_due = None if seconds is None else time.monotonic() + max(0.0, seconds) + 0.005
-                if drained and self.settings.listen_mode == "listen":
-                    await self._arm_wakeup(conn)
                 return
 
     async def _arm_wakeup(self, conn) -> None:
