@@ -297,7 +297,10 @@ class RenderJobsWorker:
         if len(rows) < BATCH:
             await c.fetchval(QUERIES["requeue_expired"], MAX_ATTEMPTS)
             await c.fetchval(QUERIES["next_wakeup"], KINDS, self.name)
-            await self.arm()
+            if not rows:  # going idle: arm, then look once more
+                await self.arm()
+                rows = await c.fetch(QUERIES["claim_jobs"], self.name, BATCH, LEASE_SECONDS, KINDS)
+                self.sink.claimed(len(rows))
         if rows:
             ids = [r["job_id"] for r in rows]
             await c.fetch(QUERIES["complete_jobs"], self.name, ids, [RESULT] * len(ids))
