@@ -274,6 +274,8 @@ async def test_enqueue_that_did_not_notify_is_still_claimed_promptly(database, d
                                SAFETY_SWEEP_SECONDS="3600").start()
     app = await asyncpg.connect(database)
     try:
+        await db.execute("NOTIFY render_jobs")  # let the worker finish a sweep and go idle (armed)
+        await asyncio.sleep(0.5)
         await db.execute("UPDATE render_wakeup SET armed = false")  # as if a busy moment disarmed it
         listener = await asyncpg.connect(database)
         heard = []
