@@ -140,6 +140,16 @@ def _open_context():
     return cm, _BareRacer(ctx)
 
 
+def _limit_reached(rss_cap: int, end: float) -> str | None:
+    """Which limit a running V8 call has passed: "memory" (resident size over
+    rss_cap), "time" (past `end`), or None."""
+    if _rss() > rss_cap:
+        return "memory"
+    if time.monotonic() >= end:
+        return "time"
+    return None
+
+
 def _direct_eval(mr, src: str, timeout: float, rss_cap: int):
     """mr_eval without the asyncio round trip: the result arrives from V8's thread in
     mini-racer's queue for uncancelable tasks, which this thread polls while watching the
@@ -160,11 +170,7 @@ def _direct_eval(mr, src: str, timeout: float, rss_cap: int):
             break
         except queue.Empty:
             pass
-        reason = None
-        if _rss() > rss_cap:
-            reason = "memory"
-        elif time.monotonic() >= end:
-            reason = "time"
+        reason = _limit_reached(rss_cap, end)
         if reason is not None:
             dll.mr_cancel_task(ctx._ctx, task_id)
             try:
@@ -264,11 +270,7 @@ class V8SongRunner:
                 done, _ = await asyncio.wait((task,), timeout=_WATCH_PERIOD)
                 if done:
                     return "ok", task.result()
-                reason = None
-                if _rss() > rss_cap:
-                    reason = "memory"
-                elif time.monotonic() >= end:
-                    reason = "time"
+                reason = _limit_reached(rss_cap, end)
                 if reason is not None:
                     task.cancel()
                     try:
