@@ -121,32 +121,30 @@ def _mask_url(url: str) -> str:
     return url
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int | None = None) -> int:
+def _number(env: Mapping[str, str], name: str, default, lo, hi, kind):
+    """One numeric setting: `kind` is int or float; out of [lo, hi] is an error
+    naming the variable, the value and what is allowed."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
-    allowed = f"an integer from {lo} to {hi}" if hi is not None else f"an integer >= {lo}"
+    noun, fmt = ("an integer", "{}") if kind is int else ("a number", "{:g}")
+    allowed = (f"{noun} from {fmt.format(lo)} to {fmt.format(hi)}" if hi is not None
+               else f"{noun} >= {fmt.format(lo)}")
     try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not valid: expected {allowed}") from None
-    if value < lo or (hi is not None and value > hi):
-        raise ConfigError(f"{name}={raw!r} is out of range: expected {allowed}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float | None = None) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    allowed = f"a number from {lo:g} to {hi:g}" if hi is not None else f"a number >= {lo:g}"
-    try:
-        value = float(raw.strip())
+        value = kind(raw.strip())
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not valid: expected {allowed}") from None
     if not (value >= lo) or (hi is not None and value > hi):
         raise ConfigError(f"{name}={raw!r} is out of range: expected {allowed}")
     return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int | None = None) -> int:
+    return _number(env, name, default, lo, hi, int)
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float | None = None) -> float:
+    return _number(env, name, default, lo, hi, float)
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
