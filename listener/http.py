@@ -77,9 +77,9 @@ async def redirect_to_sample(request: web.Request) -> web.StreamResponse:
         if not await storage.exists(key):
             raise web.HTTPNotFound()
         url = await storage.signed_url(key, settings.signed_url_seconds)
-    except (StorageError, PermanentStorageError, UnsafeKeyError) as exc:
-        if isinstance(exc, UnsafeKeyError):
-            raise web.HTTPNotFound() from None
+    except UnsafeKeyError:
+        raise web.HTTPNotFound() from None
+    except (StorageError, PermanentStorageError) as exc:
         raise web.HTTPBadGateway(text=f"storage unavailable: {exc}") from None
     raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
 
