@@ -76,6 +76,7 @@ async def audit(database_url: str, s3, bucket: str, url_base: str, *, default_du
                                  " pre_rendered, sample_url, prerender_signature FROM posts ORDER BY id")
         jobs = await conn.fetch("SELECT post_id, state, attempts, signature, result IS NOT NULL AS rendered"
                                 " FROM render_jobs")
+        inbox = await conn.fetchval("SELECT count(*) FROM render_inbox")
     finally:
         await conn.close()
     report.posts = len(posts)
@@ -83,6 +84,8 @@ async def audit(database_url: str, s3, bucket: str, url_base: str, *, default_du
     for state in ("queued", "running"):
         if report.jobs_by_state.get(state):
             report.problems.append(f"{report.jobs_by_state[state]} job(s) still {state}")
+    if inbox:
+        report.problems.append(f"{inbox} inbox row(s) (inserted posts) never turned into jobs")
 
     renders = Counter((j["post_id"], j["signature"]) for j in jobs if j["rendered"])
     report.extra_renders = sum(n - 1 for n in renders.values() if n > 1)

@@ -11,6 +11,8 @@ from listener.signature import render_signature
 
 
 async def jobs(db, post_id=None):
+    """The post's jobs as a worker sees them: inbox rows are turned into jobs first."""
+    await db.execute("SELECT materialize_post_jobs(1000)")
     if post_id is None:
         return await db.fetch("SELECT * FROM render_jobs ORDER BY id")
     return await db.fetch("SELECT * FROM render_jobs WHERE post_id = $1 ORDER BY id", post_id)
@@ -34,7 +36,7 @@ async def test_signature_sql_equals_python(db):
 async def test_post_signature_uses_default_duration(db):
     await db.execute("SELECT set_default_render_duration(120)")
     post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
-    assert (await jobs(db, post_id))[0]["signature"] is None, "signed when claimed, not on the insert path"
+    assert await db.fetchval("SELECT signature FROM render_jobs WHERE post_id = $1", post_id) is None
     [claimed] = await db.fetch("SELECT * FROM claim_render_jobs('w', 1, 30, '{bytebeat}')")
     assert claimed["signature"] == render_signature("t", "uint8", 8000, 120) and claimed["duration"] == 120
     assert (await jobs(db, post_id))[0]["signature"] == claimed["signature"]
@@ -49,8 +51,54 @@ async def test_insert_enqueues_and_notifies_once_per_statement(database, db):
     await db.execute("INSERT INTO posts (expression) SELECT 't*' || g FROM generate_series(1, 50) g")
     await asyncio.sleep(0.2)
     await listener.close()
-    assert len(await jobs(db)) == 50
     assert got == [""], "one empty notification for the whole statement"
+    assert await db.fetchval("SELECT count(*) FROM render_inbox") == 1, "one inbox row, not 50 job rows"
+    assert await db.fetchval("SELECT count(*) FROM render_jobs") == 0
+    claimed = await db.fetch("SELECT * FROM claim_render_jobs('w', 100, 30, '{bytebeat}')")
+    assert len(claimed) == 50 and len({r["post_id"] for r in claimed}) == 50
+    assert await db.fetchval("SELECT count(*) FROM render_inbox") == 0
+
+
+async def test_many_statements_in_one_transaction_notify_once(database, db):
+    listener = await asyncpg.connect(database)
+    got = []
+    await listener.add_listener("render_jobs", lambda *a: got.append(a[3]))
+    async with db.transaction():
+        for i in range(20):
+            await db.execute("INSERT INTO posts (expression) VALUES ($1)", f"t*{i}")
+    await asyncio.sleep(0.2)
+    await listener.close()
+    assert got == [""], "the wake-up is checked once per transaction"
+    assert len(await jobs(db)) == 20
+
+
+async def test_inbox_ranges_never_requeue_other_posts(db):
+    """An inbox row is a range of ids; the posts inside it that are not new (rendered,
+    failed, drafts, with a job already) get nothing."""
+    await db.execute("INSERT INTO posts (id, expression, is_draft) VALUES (2, 'draft', true)")
+    await db.execute("INSERT INTO posts (id, expression) VALUES (3, 'will fail')")
+    [job] = await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{bytebeat}')")
+    assert await db.fetchval("SELECT fail_render_job($1, 'w', 'broken')", job["job_id"])
+    await db.execute("INSERT INTO posts (id, expression) VALUES (4, 'done')")
+    [job] = await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{bytebeat}')")
+    await db.execute("SELECT * FROM complete_post_render($1, 'w', $2, 'u', $3, '{}')",
+                     job["job_id"], job["signature"], job["duration"])
+    await db.execute("INSERT INTO posts (id, expression) VALUES (1, 'new'), (5, 'new too')")
+    claimed = await db.fetch("SELECT * FROM claim_render_jobs('w', 10, 30, '{bytebeat}')")
+    assert sorted(r["post_id"] for r in claimed) == [1, 5]
+    assert [j["state"] for j in await jobs(db, 3)] == ["failed"]
+    assert [j["state"] for j in await jobs(db, 4)] == ["done"]
+    assert await jobs(db, 2) == []
+
+
+async def test_rolled_back_insert_leaves_nothing(db):
+    with pytest.raises(asyncpg.UniqueViolationError):
+        async with db.transaction():
+            await db.execute("INSERT INTO posts (id, expression) VALUES (7, 't')")
+            await db.execute("INSERT INTO posts (id, expression) VALUES (7, 't')")
+    assert await db.fetchval("SELECT count(*) FROM render_inbox") == 0
+    post_id = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+    assert [j["post_id"] for j in await jobs(db)] == [post_id]
 
 
 async def test_draft_then_publish(db):
@@ -74,7 +122,7 @@ async def test_edit_cancels_queued_job_of_old_inputs(db):
     await db.execute("UPDATE posts SET expression = 't*2' WHERE id = $1", post_id)
     await db.execute("UPDATE posts SET expression = 't*3' WHERE id = $1", post_id)
     states = [(j["state"], j["signature"]) for j in await jobs(db, post_id)]
-    assert [s for s, _ in states] == ["cancelled", "cancelled", "queued"]
+    assert [s for s, _ in states] == ["cancelled", "queued"], "the insert's inbox row makes no job"
     assert states[-1][1] == render_signature("t*3", "uint8", 8000, 120)
 
 
