@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 
 from listener.config import ConfigError, load_settings
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+from listener.logging_setup import SecretMasker, setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,29 +28,32 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format, settings.secrets)
+    masker = SecretMasker(settings.secrets)  # errors printed below may quote a URL or key
+
+    def fail(message: str) -> int:
+        print(masker.mask(message), file=sys.stderr)
+        return 2
 
     import asyncpg
 
     from listener.db.migrate import MigrationError
     from listener.errors import StorageConfigError
-    from listener.service import apply_migrations, database_url, run_service
+    from listener.service import BindError, apply_migrations, database_url, run_service
 
     if args.command == "config":
-        for key, value in settings.masked().items():
+        for key, value in settings.masked_environment().items():
             print(f"{key}={value}")
         return 0
     if args.command == "run":
         try:
             return asyncio.run(run_service(settings))
-        except (StorageConfigError, MigrationError) as exc:
-            print(f"cannot start: {exc}", file=sys.stderr)
-            return 2
+        except (StorageConfigError, MigrationError, BindError) as exc:
+            return fail(f"cannot start: {exc}")
         except (OSError, asyncpg.PostgresError) as exc:
-            print(f"cannot start: database unavailable: {exc}", file=sys.stderr)
-            return 2
+            return fail(f"cannot start: database unavailable: {exc}")
     dsn = database_url(settings)
     if args.command == "url":
         print(dsn)
@@ -67,8 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             report = asyncio.run(collect_garbage(settings, dsn, grace_seconds=args.grace_seconds,
                                                  dry_run=args.dry_run))
         except StorageConfigError as exc:
-            print(f"cannot run gc: {exc}", file=sys.stderr)
-            return 2
+            return fail(f"cannot run gc: {exc}")
         for key in report.deleted:
             print(("would delete " if args.dry_run else "deleted ") + key)
         print(f"{report.scanned} objects: {report.referenced} referenced, {report.young} in their grace"

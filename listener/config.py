@@ -1,16 +1,23 @@
 """Service configuration: read from the environment once at start, validated, frozen.
 
-Every setting has a default and an allowed range; a bad value stops the service
-with one line naming the variable, the value and what is allowed. Nothing below
-`listener.service` reads the environment: the `Settings` object is passed down.
+Every setting has a default and an allowed range, choice or shape; a bad value
+stops the service with one line naming the variable, the value and what is
+allowed (secrets are described, never echoed). Variables come from the
+environment, then from `.env` in the working directory for those not set.
+Nothing below `listener.service` reads the environment: the `Settings` object
+is passed down.
 """
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
+
+from listener.dotenv import DotenvError, load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +71,10 @@ class Settings:
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     log_level: str = "INFO"
+    log_format: str = "text"
+    max_duration_minutes: int = 15
+    target_lufs: float = -16.0
+    admin_token: str = ""
 
     @property
     def max_attempts(self) -> int:
@@ -89,12 +100,17 @@ class Settings:
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line or an error message."""
         found = [self.supabase_service_key, self.aws_secret_access_key, self.aws_session_token,
-                 self.aws_access_key_id]
+                 self.aws_access_key_id, self.admin_token]
         if self.database_url and "@" in self.database_url:
             creds = self.database_url.split("://", 1)[-1].rsplit("@", 1)[0]
             if ":" in creds:
                 found.append(creds.split(":", 1)[1])
         return [s for s in found if s and len(s) >= 4]
+
+    def masked_environment(self) -> dict[str, str]:
+        """The effective configuration as the variables that set it, secrets masked
+        (what `python -m listener config` prints, in the shape of a .env file)."""
+        return {VARIABLE_OF.get(name, name.upper()): value for name, value in self.masked().items()}
 
     def masked(self) -> dict[str, str]:
         """The effective configuration for printing, with secrets masked."""
@@ -105,11 +121,13 @@ class Settings:
                 value = _mask_url(value)
             elif f.name in SECRET_FIELDS and value:
                 value = "***"
-            out[f.name] = str(value)
+            out[f.name] = "" if value is None else str(value)
         return out
 
 
-SECRET_FIELDS = {"supabase_service_key", "aws_secret_access_key", "aws_session_token"}
+# The variable of a setting is its name in upper case, except:
+VARIABLE_OF = {"s3_region": "AWS_REGION"}
+SECRET_FIELDS = {"supabase_service_key", "aws_secret_access_key", "aws_session_token", "admin_token"}
 
 
 def _mask_url(url: str) -> str:
@@ -169,42 +187,73 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not valid: expected true or false")
 
 
+_HOST = re.compile(r"[A-Za-z0-9._:\-]{1,253}|\[[0-9A-Fa-f:.]+\]")
+_WORKER_ID = re.compile(r"[A-Za-z0-9._:\-]{1,100}")
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9._\-]{1,61}[a-z0-9]")
+_SUPABASE_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,99}")
+_REGION = re.compile(r"[a-z0-9\-]{2,32}")
+
+
+def _text(env: Mapping[str, str], name: str, default: str, pattern: re.Pattern, allowed: str) -> str:
+    """A free-form name that must still match `pattern` (described by `allowed`)."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if not pattern.fullmatch(raw.strip()):
+        raise ConfigError(f"{name}={raw!r} is not valid: expected {allowed}")
+    return raw.strip()
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str:
+    """An absolute URL with one of `schemes` and a host; the value is not echoed
+    in the error when it carries a password."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return ""
+    shown = _mask_url(raw)
+    try:
+        parts = urlsplit(raw)
+        # PostgreSQL URLs may name a Unix socket directory in ?host= instead of a host
+        ok = parts.scheme in schemes and (bool(parts.hostname) or parts.scheme.startswith("postgres"))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{name}={shown!r} is not valid: expected a URL starting with "
+                          + " or ".join(f"{s}://" for s in schemes))
+    return raw
+
+
+def _secret(env: Mapping[str, str], name: str, min_length: int) -> str:
+    """A token: unset, or long enough to resist guessing; never echoed in errors."""
+    raw = (env.get(name) or "").strip()
+    if raw and (len(raw) < min_length or any(c.isspace() for c in raw)):
+        raise ConfigError(f"{name}=<{len(raw)} characters, hidden> is not valid: expected at least"
+                          f" {min_length} characters without spaces (e.g. `openssl rand -hex 24`)")
+    return raw
+
+
 def _require(name: str, value: str, why: str) -> str:
     if not value:
         raise ConfigError(f"{name} is not set: it is required {why}")
     return value
 
 
-def load_dotenv(path: Path) -> dict[str, str]:
-    """Read KEY=VALUE lines of a .env file (comments, blank lines, quotes allowed)."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
-
-
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from the environment (plus `.env` in the working directory,
     whose values do not override variables already set)."""
     if env is None:
-        env = {**load_dotenv(Path.cwd() / ".env"), **os.environ}
+        try:
+            env = {**load_dotenv(Path.cwd() / ".env"), **os.environ}
+        except DotenvError as exc:
+            raise ConfigError(str(exc)) from None
     data_dir = Path(env.get("DATA_DIR") or PROJECT_ROOT / ".data")
-    http_host = env.get("HTTP_HOST") or "127.0.0.1"
+    http_host = _text(env, "HTTP_HOST", "127.0.0.1", _HOST, "a host name or IP address")
     timeout_ms = _int(env, "RENDER_TIMEOUT_MS", 120_000, 1000)
     return Settings(
-        database_url=env.get("DATABASE_URL") or None,
+        database_url=_url(env, "DATABASE_URL", ("postgres", "postgresql")) or None,
         data_dir=data_dir,
-        worker_id=env.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
+        worker_id=_text(env, "WORKER_ID", f"{socket.gethostname()}-{os.getpid()}", _WORKER_ID,
+                        "1-100 letters, digits and . _ : -"),
         render_duration=_int(env, "RENDER_DURATION", 120, 1, 3600),
         render_timeout_ms=timeout_ms,
         render_memory_mb=_int(env, "RENDER_MEMORY_MB", 256, 16, 16384),
@@ -221,10 +270,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_float(env, "SHUTDOWN_GRACE_SECONDS", 30.0, 0.0, 3600.0),
         storage_dir=Path(env.get("STORAGE_DIR") or data_dir / "storage"),
         **_storage_settings(env),
-        public_base_url=env.get("PUBLIC_BASE_URL") or "",
+        public_base_url=_url(env, "PUBLIC_BASE_URL", ("http", "https")).rstrip("/"),
         http_host=http_host,
         http_port=_int(env, "HTTP_PORT", 8080, 0, 65535),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+        max_duration_minutes=_int(env, "MAX_DURATION_MINUTES", 15, 1, 600),
+        target_lufs=_float(env, "TARGET_LUFS", -16.0, -70.0, 0.0),
+        admin_token=_secret(env, "ADMIN_TOKEN", min_length=16),
     )
 
 
@@ -241,15 +294,18 @@ def _storage_settings(env: Mapping[str, str]) -> dict:
         delete_replaced_objects=_bool(env, "DELETE_REPLACED_OBJECTS", True),
         storage_timeout_seconds=_float(env, "STORAGE_TIMEOUT_SECONDS", 30.0, 0.1, 3600.0),
         storage_max_attempts=_int(env, "STORAGE_MAX_ATTEMPTS", 5, 1, 20),
-        supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/"),
+        supabase_url=_url(env, "SUPABASE_URL", ("http", "https")).rstrip("/"),
         supabase_service_key=env.get("SUPABASE_SERVICE_KEY") or "",
-        supabase_storage_bucket=env.get("SUPABASE_STORAGE_BUCKET") or "audio-samples",
+        supabase_storage_bucket=_text(env, "SUPABASE_STORAGE_BUCKET", "audio-samples", _SUPABASE_BUCKET,
+                                      "1-100 letters, digits, . _ -"),
         supabase_tus_threshold_bytes=_int(env, "SUPABASE_TUS_THRESHOLD_BYTES", 6 * 1024 * 1024, 1),
-        s3_endpoint=(env.get("S3_ENDPOINT") or "").rstrip("/"),
-        s3_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-        s3_bucket=env.get("S3_BUCKET") or "",
+        s3_endpoint=_url(env, "S3_ENDPOINT", ("http", "https")).rstrip("/"),
+        s3_region=_text(env, "AWS_REGION", _text(env, "AWS_DEFAULT_REGION", "us-east-1", _REGION,
+                                                 "a region name such as eu-west-1"),
+                        _REGION, "a region name such as eu-west-1"),
+        s3_bucket=_text(env, "S3_BUCKET", "", _S3_BUCKET, "3-63 lowercase letters, digits, . _ -"),
         s3_addressing_style=_choice(env, "S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
-        s3_public_base_url=(env.get("S3_PUBLIC_BASE_URL") or "").rstrip("/"),
+        s3_public_base_url=_url(env, "S3_PUBLIC_BASE_URL", ("http", "https")).rstrip("/"),
         s3_multipart_threshold_bytes=_int(env, "S3_MULTIPART_THRESHOLD_BYTES", 16 * 1024 * 1024,
                                           5 * 1024 * 1024),
         s3_part_size_bytes=_int(env, "S3_PART_SIZE_BYTES", 8 * 1024 * 1024, 5 * 1024 * 1024,

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 import logging
+import os
 import signal
 
 import asyncpg
@@ -21,6 +23,10 @@ from listener.worker import Worker
 log = logging.getLogger(__name__)
 
 
+class BindError(Exception):
+    """The HTTP server cannot listen on HTTP_HOST:HTTP_PORT."""
+
+
 def database_url(settings: Settings) -> str:
     return settings.database_url or embedded_database_url(settings.data_dir)
 
@@ -36,10 +42,33 @@ async def apply_migrations(dsn: str, settings: Settings | None = None) -> list[s
         await conn.close()
 
 
+def warn_if_exposed(settings: Settings) -> None:
+    """The dashboard and the job API are open to whoever reaches the port (only
+    retry/cancel need ADMIN_TOKEN): say so when the port is not loopback-only."""
+    if is_loopback(settings.http_host):
+        return
+    log.warning("HTTP_HOST=%s: the dashboard, /api/jobs and /events are reachable from other machines;"
+                " keep the port behind a firewall or an authenticating proxy%s", settings.http_host,
+                "" if settings.admin_token else " (retry and cancel stay off: ADMIN_TOKEN is not set)")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 async def run_service(settings: Settings) -> int:
     dsn = database_url(settings)
     await apply_migrations(dsn, settings)
-    sock = bind(settings.http_host, settings.http_port)
+    try:
+        sock = bind(settings.http_host, settings.http_port)
+    except OSError as exc:  # not the database's fault: say which setting to change
+        raise BindError(f"HTTP_HOST={settings.http_host} HTTP_PORT={settings.http_port}: cannot listen:"
+                        f" {os.strerror(exc.errno) if exc.errno else exc}") from None
     port = sock.getsockname()[1]
     settings = dataclasses.replace(settings, http_port=port)  # the real port when HTTP_PORT=0
     storage = make_storage(settings)
@@ -56,6 +85,7 @@ async def run_service(settings: Settings) -> int:
     await http.start()
     log.info("worker %s serving http://%s:%d (%s storage)", settings.worker_id,
              settings.http_host, port, storage.name)
+    warn_if_exposed(settings)
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
