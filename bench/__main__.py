@@ -14,6 +14,8 @@ BENCHMARKS = [
     ("V8 tier throughput against Node", "bench.v8_tier"),
     ("queue: no-op jobs against pgqueuer and a 2 s polling loop", "bench.queue"),
     ("notification load and insert throughput with and without the triggers", "bench.notify_load"),
+    ("loudness meter against pyloudnorm", "bench.loudness"),
+    ("mix jobs: stages against the seed apps, memory against duration", "bench.mix"),
 ]
 
 
