@@ -1,4 +1,5 @@
-"""The service's HTTP server: health, stats, and the files of the local storage."""
+"""The service's HTTP server: health, stats, metrics, job events, the dashboard's
+JSON API, and the files of the local storage."""
 from __future__ import annotations
 
 import socket
@@ -8,16 +9,20 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from listener import api
 from listener.config import Settings
+from listener.dashboard import add_dashboard_routes
 from listener.errors import PermanentStorageError, StorageError
+from listener.events import EventHub
 from listener.storage import CACHE_CONTROL, FileStorage, Storage, UnsafeKeyError, content_type_for
 
 if TYPE_CHECKING:
     from listener.worker import Worker
 
-WORKER = web.AppKey("worker", object)
+WORKER = api.WORKER
 STORAGE = web.AppKey("storage", object)
-SETTINGS = web.AppKey("settings", object)
+SETTINGS = api.SETTINGS
+EVENTS = api.EVENTS
 
 
 def build_app(worker: "Worker", storage: Storage, settings: Settings) -> web.Application:
@@ -25,12 +30,32 @@ def build_app(worker: "Worker", storage: Storage, settings: Settings) -> web.App
     app[WORKER] = worker
     app[STORAGE] = storage
     app[SETTINGS] = settings
+    app[EVENTS] = EventHub(worker.dsn, worker.db,
+                           application_name=f"bytebeat-events:{settings.worker_id}")
+    app.on_startup.append(_start_events)
+    app.on_shutdown.append(_end_event_streams)
+    app.on_cleanup.append(_stop_events)
     app.router.add_get("/health", health)
     app.router.add_get("/stats", stats)
+    api.add_routes(app)
+    add_dashboard_routes(app)
     app.router.add_get("/samples/{key:.+}", redirect_to_sample)
     if isinstance(storage, FileStorage):
         app.router.add_get("/files/{key:.+}", serve_file)
     return app
+
+
+async def _start_events(app: web.Application) -> None:
+    await app[EVENTS].start()
+
+
+async def _end_event_streams(app: web.Application) -> None:
+    """Before the server waits for open requests: end the SSE streams."""
+    app[EVENTS].end_streams()
+
+
+async def _stop_events(app: web.Application) -> None:
+    await app[EVENTS].close()
 
 
 async def health(request: web.Request) -> web.Response:
@@ -44,6 +69,7 @@ async def health(request: web.Request) -> web.Response:
         "listen_mode": worker.settings.listen_mode,
         "listen_connected": listening,
         "listen_connects": worker.listener.connects,
+        "events_connected": request.app[EVENTS].listener.connected,
         "stopping": worker.stopping,
     }
     return web.json_response(body, status=200 if listening else 503)
@@ -59,6 +85,7 @@ async def stats(request: web.Request) -> web.Response:
         "failed": s.failed,
         "retried": s.retried,
         "stale_discarded": s.stale,
+        "cancelled": s.cancelled,
         "average_processing_s": round(s.busy_seconds / finished, 4) if finished else None,
         "currently_processing": len(worker.running),
         "uptime_s": round(time.time() - s.started_at, 3),

@@ -14,15 +14,17 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import asyncpg
-import orjson
 
 from listener.config import Settings
 from listener.db.queries import QUERIES
 from listener.errors import PermanentJobError, TransientError
-from listener.jobs.bytebeat import BytebeatJob, render_in_process
+from listener.jobs.base import JobContext
+from listener.jobs.progress import ProgressReporter
+from listener.jobs.registry import job_kinds
+from listener.metrics import WorkerMetrics
 from listener.notifications import IntervalWaker, NotificationListener
 from listener.render_pool import RenderPool, RenderProcessDied, RenderTimeout, TaskFailed
 from listener.storage import Storage
@@ -30,7 +32,7 @@ from listener.storage import Storage
 log = logging.getLogger(__name__)
 
 JOBS_CHANNEL = "render_jobs"
-KINDS = ["bytebeat"]
+CANCEL_CHANNEL = "render_cancel"
 
 # Errors that mean "the database is not reachable right now".
 DB_UNAVAILABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
@@ -46,6 +48,7 @@ class Stats:
     failed: int = 0
     retried: int = 0
     stale: int = 0
+    cancelled: int = 0
     busy_seconds: float = 0.0
 
 
@@ -53,17 +56,22 @@ class Worker:
     def __init__(self, settings: Settings, dsn: str, db: asyncpg.Pool, pool: RenderPool,
                  storage: Storage, staging_dir: Path):
         self.settings = settings
+        self.dsn = dsn
         self.worker_id = settings.worker_id
+        self.kinds = job_kinds()
+        self.kind_names = sorted(self.kinds)
         self.db = db
         self.pool = pool
         self.storage = storage
         self.staging_dir = staging_dir
         self.stats = Stats()
+        self.metrics = WorkerMetrics()
+        self._notified_at: float | None = None
         if settings.listen_mode == "poll":
             self.listener = IntervalWaker(settings.poll_interval_ms / 1000.0, self.wake)
         else:
             self.listener = NotificationListener(
-                dsn, [JOBS_CHANNEL], self._on_notify, self.wake,
+                dsn, [JOBS_CHANNEL, CANCEL_CHANNEL], self._on_notify, self.wake,
                 application_name=f"bytebeat-listen:{self.worker_id}"[:63])
         self.running: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
@@ -71,7 +79,6 @@ class Worker:
         self._next_due: float | None = None
         self._last_sweep = 0.0
         self._backoff = 0.0
-        self._background: set[asyncio.Task] = set()
         self._full_sweep = True
         self._enqueuers: set[int] = set()
         self._enqueuer_wait: asyncio.Task | None = None
@@ -83,7 +90,28 @@ class Worker:
         self._wake.set()
 
     def _on_notify(self, channel: str, payload: str) -> None:
+        if channel == CANCEL_CHANNEL:
+            self._cancel_running(payload)
+            return
+        if self._notified_at is None and self.capacity > 0:  # busy: the claim waits for a slot
+            self._notified_at = time.monotonic()
         self._wake.set()
+
+    def _cancel_running(self, payload: str) -> None:
+        """An operator cancelled a job: if it runs here, stop it now (the pool
+        kills its render process). A job already writing its outcome is left
+        alone: the outcome functions refuse to overwrite the cancelled state."""
+        try:
+            job_id = int(payload)
+        except ValueError:
+            log.warning("ignoring %s payload %r: not a job id", CANCEL_CHANNEL, payload)
+            return
+        task = self.running.get(job_id)
+        if task is None or task.done() or getattr(task, "finishing", False):
+            return
+        log.info("job %s cancelled by an operator; stopping it", job_id)
+        task.cancel_requested = True  # type: ignore[attr-defined]
+        task.cancel()
 
     def stop(self) -> None:
         """Stop claiming; `run` then drains the running jobs and returns."""
@@ -161,7 +189,7 @@ class Worker:
                     await self._arm_wakeup(conn)
                     armed = True
                     continue
-                seconds = await conn.fetchval(QUERIES["next_wakeup"], KINDS, self.worker_id)
+                seconds = await conn.fetchval(QUERIES["next_wakeup"], self.kind_names, self.worker_id)
                 self._next_due = None if seconds is None else time.monotonic() + max(0.0, seconds) + 0.005
                 return
 
@@ -194,7 +222,10 @@ class Worker:
         while self.capacity > 0 and not self._stopping:
             want = self.capacity
             rows = await conn.fetch(QUERIES["claim_jobs"], self.worker_id, want,
-                                    self.settings.job_lease_seconds, KINDS)
+                                    self.settings.job_lease_seconds, self.kind_names)
+            if rows and self._notified_at is not None:
+                self.metrics.notify_to_claim_seconds.observe(time.monotonic() - self._notified_at)
+            self._notified_at = None
             for row in rows:
                 self._start(row)
             if len(rows) < want:
@@ -214,7 +245,13 @@ class Worker:
         try:
             await self._execute(row)
         except asyncio.CancelledError:
-            if not getattr(self.running.get(job_id), "lease_lost", False):
+            task = self.running.get(job_id)
+            if getattr(task, "cancel_requested", False):
+                self.stats.processed += 1
+                self.stats.cancelled += 1
+                log.info("job %s stopped: cancelled (nothing stored)", job_id)
+                return  # the job is cancelled already; the task ends normally
+            if not getattr(task, "lease_lost", False):
                 await self._db_call("release_job", job_id, self.worker_id)
                 log.info("job %s released", job_id)
             raise
@@ -245,61 +282,31 @@ class Worker:
                 f" and was stopped ({detail})")
 
     async def _execute(self, row) -> None:
-        job = BytebeatJob.from_claim(row)
-        payload = job.payload(self.staging_dir, self.settings.fade_in_seconds,
-                              self.settings.fade_out_seconds, self.settings.render_timeout_s,
-                              self.settings.render_memory_mb)
-        path = Path(payload["path"])
+        kind = self.kinds.get(row["kind"])
+        if kind is None:  # only registered kinds are claimed; a row edited meanwhile
+            raise PermanentJobError(f"unknown job kind {row['kind']!r}: this worker runs "
+                                    f"{', '.join(self.kind_names)}")
+        progress = ProgressReporter(kind.stages, self._progress_writer(row["job_id"]))
+        ctx = JobContext(settings=self.settings, worker_id=self.worker_id, pool=self.pool,
+                         storage=self.storage, staging_dir=self.staging_dir, metrics=self.metrics,
+                         progress=progress, db_value=self._db_call, db_row=self._db_call_row,
+                         db_rows=self._db_call_rows,
+                         sample_url=self.sample_url)
         try:
-            await self._set_stage(job.job_id, "rendering", 5)
-            info = await self.pool.run(render_in_process, payload,
-                                       timeout=self.settings.render_timeout_s + 1.0,
-                                       on_progress=self._progress_reporter(job.job_id))
-            await self._set_stage(job.job_id, "uploading", 90)
-            await self.storage.put_file(job.storage_key, path)
-            url = self.sample_url(job.storage_key)
+            outcome = await kind.run(row, ctx)
         finally:
-            path.unlink(missing_ok=True)
-        result = {**info, "key": job.storage_key, "url": url, "signature": job.signature,
-                  "worker": self.worker_id}
-        outcome, replaced = await self._db_call_row(
-            "complete_post_render", job.job_id, self.worker_id, job.signature, url,
-            job.duration, orjson.dumps(result).decode())
+            progress.cancel()
         self.stats.processed += 1
         if outcome == "done":
             self.stats.succeeded += 1
-            log.info("job %s done: post %s -> %s (%s tier, %.3f s)", job.job_id, job.post_id,
-                     url, info["tier"], info["render_s"])
-            if replaced:
-                await self._delete_replaced(replaced)
         elif outcome == "stale":
             self.stats.stale += 1
-            log.info("job %s: post %s changed during the render; result discarded",
-                     job.job_id, job.post_id)
-            await self._delete_unreferenced(job)
-        else:
-            log.warning("job %s: lease lost before completion; result not written", job.job_id)
 
     def sample_url(self, key: str) -> str:
         """What goes into posts.sample_url: the object's public URL, or for a
         private bucket the service's /samples/ route, which redirects to a
         freshly signed URL each time it is opened."""
         return self.storage.public_url(key) or self.settings.samples_base_url + quote(key)
-
-    async def _delete_replaced(self, url: str) -> None:
-        key = self.storage.key_for_url(url)
-        if key is None and url.startswith(self.settings.samples_base_url):
-            key = unquote(url[len(self.settings.samples_base_url):])
-        if key is not None and self.settings.delete_replaced_objects:
-            try:
-                await self.storage.delete(key)
-            except Exception as exc:  # a leftover object is harmless; gc removes it
-                log.warning("could not delete replaced object %s: %s", key, exc)
-
-    async def _delete_unreferenced(self, job: BytebeatJob) -> None:
-        url = self.sample_url(job.storage_key)
-        if not await self._db_call("url_is_referenced", url):
-            await self.storage.delete(job.storage_key)
 
     # -- outcomes ------------------------------------------------------------------
     async def _fail(self, job_id: int, message: str) -> None:
@@ -314,35 +321,21 @@ class Worker:
         delay = min(base * 2 ** (attempt - 1), 600.0) * random.uniform(0.5, 1.5)
         state = await self._db_call("retry_job", row["job_id"], self.worker_id, message, delay,
                                     self.settings.max_attempts)
-        self.stats.retried += 1
+        if state == "failed":  # it used its attempts
+            self.stats.processed += 1
+            self.stats.failed += 1
+        else:
+            self.stats.retried += 1
         log.warning("job %s: %s; %s", row["job_id"], message,
                     f"retry in {delay:.2f} s" if state == "queued" else state)
 
-    def _progress_reporter(self, job_id: int, every: float = 0.25):
-        """Render progress (0..1) -> `rendering` 5-90 %, written at most 4 times a second."""
-        last = [0.0]
-
-        def report(fraction) -> None:
-            now = time.monotonic()
-            if isinstance(fraction, (int, float)) and now - last[0] >= every:
-                last[0] = now
-                percent = 5 + int(85 * min(max(float(fraction), 0.0), 1.0))
-                task = asyncio.get_running_loop().create_task(self._set_progress(job_id, percent))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
-        return report
-
-    async def _set_progress(self, job_id: int, progress: int) -> None:
-        try:
-            await self.db.execute(QUERIES["set_progress"], job_id, self.worker_id, progress)
-        except DB_UNAVAILABLE as exc:
-            log.debug("progress update skipped: %s", exc)
-
-    async def _set_stage(self, job_id: int, stage: str, progress: int) -> None:
-        try:
-            await self.db.execute(QUERIES["set_stage"], job_id, self.worker_id, stage, progress)
-        except DB_UNAVAILABLE as exc:
-            log.debug("stage update skipped: %s", exc)
+    def _progress_writer(self, job_id: int):
+        async def write(stage: str, percent: int) -> None:
+            try:
+                await self.db.execute(QUERIES["set_progress"], job_id, self.worker_id, stage, percent)
+            except DB_UNAVAILABLE as exc:
+                log.debug("progress update skipped: %s", exc)
+        return write
 
     async def _db_call(self, name: str, *args):
         """A named query's single value, retried while the database is unreachable."""
@@ -351,6 +344,10 @@ class Worker:
     async def _db_call_row(self, name: str, *args) -> tuple:
         """A named query's single row, retried while the database is unreachable."""
         return tuple(await self._retrying_db(self.db.fetchrow, name, *args))
+
+    async def _db_call_rows(self, name: str, *args) -> list:
+        """A named query's rows, retried while the database is unreachable."""
+        return await self._retrying_db(self.db.fetch, name, *args)
 
     async def _retrying_db(self, method, name: str, *args):
         """Retry for up to ~30 s with backoff; after that the lease expires and

@@ -43,23 +43,47 @@ SELECT extract(epoch FROM least(
              WHERE state = 'running' AND lease_owner IS DISTINCT FROM $2)
        ) - now())::float8 AS seconds;
 
--- name: set_stage
--- Record a running job's stage and progress (0-100).
-UPDATE render_jobs SET stage = $3, progress = $4, updated_at = now()
- WHERE id = $1 AND lease_owner = $2 AND state = 'running';
-
 -- name: set_progress
--- Move a rendering job's progress forward (late updates never move it back).
-UPDATE render_jobs SET progress = $3, updated_at = now()
- WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND stage = 'rendering' AND progress < $3;
+-- Record a running job's stage and progress (0-100); never moves progress back.
+SELECT set_render_progress($1, $2, $3, $4);
 
 -- name: set_default_duration
 -- Publish this service's RENDER_DURATION as the default for posts without one.
 SELECT set_default_render_duration($1);
 
 -- name: queue_counts
--- Jobs by state, for /health and /stats.
-SELECT state, count(*)::bigint AS n FROM render_jobs GROUP BY state;
+-- Jobs by state, and how many queued ones are due now (the queue depth), for /metrics
+-- and /api/summary.
+SELECT state, count(*)::bigint AS n,
+       count(*) FILTER (WHERE run_after <= now())::bigint AS due
+  FROM render_jobs GROUP BY state;
+
+-- name: list_jobs
+-- The newest jobs (of state $1, or every state when null), at most $2, for the dashboard.
+SELECT j.id, j.kind, j.post_id, p.title, j.state, j.stage, j.progress, j.attempts, j.error,
+       j.created_at, j.started_at, j.finished_at,
+       j.result ->> 'url' AS audio_url, j.result ->> 'waveform_url' AS waveform_url, j.result
+  FROM render_jobs j LEFT JOIN posts p ON p.id = j.post_id
+ WHERE $1::text IS NULL OR j.state = $1
+ ORDER BY j.id DESC
+ LIMIT $2;
+
+-- name: job_by_id
+-- One job in the shape of list_jobs (for events and the admin actions' answers).
+SELECT j.id, j.kind, j.post_id, p.title, j.state, j.stage, j.progress, j.attempts, j.error,
+       j.created_at, j.started_at, j.finished_at,
+       j.result ->> 'url' AS audio_url, j.result ->> 'waveform_url' AS waveform_url, j.result
+  FROM render_jobs j LEFT JOIN posts p ON p.id = j.post_id
+ WHERE j.id = $1;
+
+-- name: cancel_job
+-- An operator cancels a queued or running job; returns the state after the call (null: no job).
+SELECT cancel_render_job($1, $2);
+
+-- name: requeue_job
+-- An operator runs a failed or cancelled job again; returns 'queued', 'busy:<id>',
+-- the state of a job that cannot be retried, or null (no job).
+SELECT requeue_render_job($1);
 
 -- name: url_is_referenced
 -- Whether any post points at this sample URL.
