@@ -1,16 +1,22 @@
 """Speed of the embedded-V8 tier next to Node 20 running reference.mjs --bench.
 
     .venv/bin/python -m bench.v8_tier [--seconds 10] [--block 32768] [--songs N] [--ids id,id]
+                                      [--repeat 3]
 
 For each song: cold = load_song (new context, compile, test call) + first 10 s of audio;
 warm = samples/s of a timed render of --seconds after a warm-up render of the same
-length (the reference's --bench does the same). Ratio = V8 tier / Node (higher is better).
+length (the reference's --bench does the same). Ratio = V8 tier / Node (higher is better;
+issue #5 asks for at least 0.5). Each side runs --repeat times, alternating, and keeps its
+best figure: on a shared machine the best of a few runs is the least disturbed one, and a
+single warm render of a cheap song lasts well under a millisecond, within the noise. The
+last lines give the median and the lowest ratio over the songs.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from engine.v8 import load_song, v8_version  # noqa: E402
+from engine.v8 import V8_FLAGS, load_song, v8_version  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bytebeat"
 
@@ -85,30 +91,56 @@ def bench_node(mode: str, rate: float, code: str, seconds: float) -> dict | None
     return {"cold_first_10s_s": d["cold_first_10s_s"], "warm_sps": d["warm_samples_per_second"]}
 
 
+def best_of(runs: list[dict]) -> dict:
+    """The fastest warm rate and the shortest cold start over repeated runs."""
+    return {"warm_sps": max(r["warm_sps"] for r in runs),
+            "cold_first_10s_s": min(r["cold_first_10s_s"] for r in runs)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--block", type=int, default=32768)
     ap.add_argument("--songs", type=int, default=8)
     ap.add_argument("--ids", default="")
+    ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
-    print(f"V8 tier: mini-racer V8 {v8_version()}; node: {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() if shutil.which('node') else '-'}")
+    if a.repeat < 1:
+        ap.error(f"--repeat must be at least 1, got {a.repeat}")
+    node = subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() \
+        if shutil.which('node') else '-'
+    print(f"V8 tier: mini-racer V8 {v8_version()} ({' '.join(V8_FLAGS)}); node: {node}; "
+          f"best of {a.repeat} runs each")
     print(f"{'song':<12} {'mode':<6} {'rate':>6} | {'v8 warm sps':>12} {'node warm sps':>13} {'ratio':>6} | "
           f"{'v8 cold 10s':>11} {'node cold':>9} {'ratio':>6}")
+    warm_ratios, cold_ratios = [], []
     for name, mode, rate, code in pick_songs(a.songs, [i for i in a.ids.split(",") if i]):
+        v_runs, n_runs = [], []
         try:
-            v = bench_v8(mode, rate, code, a.seconds, a.block)
+            for _ in range(a.repeat):
+                v_runs.append(bench_v8(mode, rate, code, a.seconds, a.block))
+                nd = bench_node(mode, rate, code, a.seconds)
+                if nd is not None:
+                    n_runs.append(nd)
         except Exception as e:  # noqa: BLE001
             print(f"{name:<12} {mode:<6} {rate:>6g} | v8 failed: {e}")
             continue
-        nd = bench_node(mode, rate, code, a.seconds)
-        if nd is None:
+        v = best_of(v_runs)
+        if not n_runs:
             print(f"{name:<12} {mode:<6} {rate:>6g} | {v['warm_sps']:>12,.0f} {'-':>13} {'-':>6} | "
                   f"{v['cold_first_10s_s']:>10.3f}s {'-':>9} {'-':>6}")
             continue
+        nd = best_of(n_runs)
+        warm_ratios.append(v["warm_sps"] / nd["warm_sps"])
+        cold_ratios.append(nd["cold_first_10s_s"] / v["cold_first_10s_s"])
         print(f"{name:<12} {mode:<6} {rate:>6g} | {v['warm_sps']:>12,.0f} {nd['warm_sps']:>13,.0f} "
-              f"{v['warm_sps'] / nd['warm_sps']:>6.2f} | {v['cold_first_10s_s']:>10.3f}s "
-              f"{nd['cold_first_10s_s']:>8.3f}s {nd['cold_first_10s_s'] / v['cold_first_10s_s']:>6.2f}")
+              f"{warm_ratios[-1]:>6.2f} | {v['cold_first_10s_s']:>10.3f}s "
+              f"{nd['cold_first_10s_s']:>8.3f}s {cold_ratios[-1]:>6.2f}", flush=True)
+    if warm_ratios:
+        print(f"{'median':<27} | {'':>12} {'':>13} {statistics.median(warm_ratios):>6.2f} | "
+              f"{'':>11} {'':>9} {statistics.median(cold_ratios):>6.2f}")
+        print(f"{'lowest':<27} | {'':>12} {'':>13} {min(warm_ratios):>6.2f} | "
+              f"{'':>11} {'':>9} {min(cold_ratios):>6.2f}")
     return 0
 
 

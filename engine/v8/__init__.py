@@ -16,9 +16,15 @@ the song is compiled with `new Function(...Math names, int, window, t, ...)` exa
 the player does, and the test call runs. Timers (Atomics.waitAsync) and
 FinalizationRegistry callbacks cannot run song code between two calls.
 
-V8 runs with --single-threaded --max-old-space-size=8192 --no-maglev (set when this tier
-first initialises mini-racer): Node 20 had no Maglev, and V8 14's Maglev compiled one
-300 kB corpus song on the main thread for minutes, beyond the reach of termination.
+V8 runs with --max-old-space-size=8192 --no-maglev (set when this tier first initialises
+mini-racer): Node 20 had no Maglev, and V8 14's Maglev compiled one 300 kB corpus song on
+the main thread for minutes, beyond the reach of termination. Unlike mini-racer's default,
+V8 is not --single-threaded: TurboFan compiles on a background thread as in Node, and
+only so does V8 14 re-optimise the render loop (with the song inlined) after a song's
+first deoptimisation; single-threaded, the loop stays in baseline code calling the song
+through its 45 bound arguments, 6x slower (bench/v8_tier.py). mini-racer chose
+--single-threaded against crashes after fork(); the service starts its render workers
+with "spawn", so no process forks after V8 started its threads.
 
 `fill` renders a block inside V8 (the render loop is JavaScript: call, exception -> NaN,
 array -> stereo, `+value` of the right channel then the left) into a Float64Array of
@@ -102,7 +108,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 # V8's own heap limit must sit far above the per-song hard limit: mini-racer's hard limit
 # terminates a song at its next interrupt check, and an allocation that crosses V8's heap
 # limit before that aborts the whole process (Fatal JavaScript out of memory).
-V8_FLAGS = ("--single-threaded", "--max-old-space-size=8192", "--no-maglev")
+V8_FLAGS = ("--max-old-space-size=8192", "--no-maglev")
 _v8_init_done = False
 
 

@@ -1057,8 +1057,28 @@ var FDLIBM = (function () {
     cp_l = -7.02846165095275826516e-09, ivln2 = 1.44269504088896338700e+00,
     ivln2_h = 1.44269502162933349609e+00, ivln2_l = 1.92596299112661746887e-08;
 
+  // pow is pure and songs call it with few distinct arguments (2 ** (note / 12) holds
+  // one value for thousands of samples), so results are memoised in a small direct-mapped
+  // table keyed on the exact (x, y): a hit costs a hash and two compares instead of the
+  // ~100 ns of computePow. x = +-0 is never stored (its sign matters and === ignores it);
+  // y = +-0 gives 1 either way; NaN never equals a key. Slots start as NaN keys.
+  const POW_SLOTS = 256;
+  const POW_X = new Float64Array(POW_SLOTS).fill(NaN);
+  const POW_Y = new Float64Array(POW_SLOTS).fill(NaN);
+  const POW_R = new Float64Array(POW_SLOTS);
+
   function pow(x, y) {
     x = +x; y = +y;
+    const h = ((x * 1021.0 + y * 65537.0) | 0) & (POW_SLOTS - 1);
+    if (POW_X[h] === x && POW_Y[h] === y) return POW_R[h];
+    const r = computePow(x, y);
+    if (x !== 0) {
+      POW_X[h] = x; POW_Y[h] = y; POW_R[h] = r;
+    }
+    return r;
+  }
+
+  function computePow(x, y) {
     let z, ax, z_h, z_l, p_h, p_l, y1, t1, t2, r, s, t, u, v, w;
     let i, j, k, yisint, n;
     const hx = HI(x), lx = LO(x), hy = HI(y), ly = LO(y);

@@ -6,14 +6,18 @@ The whole corpus: `python -m tests.engine_v8.corpus_run --out results.jsonl`.
 from __future__ import annotations
 
 import json
+import math
+import random
 import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("py_mini_racer")
 
+from engine.v8 import load_song  # noqa: E402
 from tests.engine_v8.refmap import render_sha256  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "bytebeat"
@@ -91,3 +95,44 @@ def test_sanity_sum_from_semantics():
     # SEMANTICS.md: t*(t>>5|t>>8) at 8000 Hz for 120 s has this SHA-256
     sha, _ = render_sha256("t*(t>>5|t>>8)", "uint8", 8000, seconds=120.0)
     assert sha == "cc5f674f031686644c19e81e89ea61ef90c92f283a68edeef95bda548e41c751"
+
+
+def _js_number(x: float) -> str:
+    if x != x:
+        return "NaN"
+    if x in (math.inf, -math.inf):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0 and math.copysign(1.0, x) < 0:
+        return "-0"
+    return repr(x)
+
+
+def test_memoised_pow_matches_node_when_arguments_repeat_and_collide():
+    """pow (Math.pow and the rewritten `**`) keeps recent results in a 256-slot table:
+    repeated pairs, pairs sharing a slot, +0 right after -0 (=== cannot tell them apart)
+    and NaN keys must all give Node's exact values."""
+    xs = [2.0, 1.5, 0.5, 3.7, -2.0, -0.5, 0.0, -0.0, math.inf, -math.inf, math.nan, 1e-310, 1e300, 10.0, 1.0]
+    ys = [k / 12 for k in range(-24, 25)] + [-0.0, 0.5, 1.5, -1.0, 3.0, 2.0, math.inf, -math.inf, math.nan, 1e20, -3.0]
+    rng = random.Random(5)
+    pairs = [(rng.choice(xs), rng.choice(ys)) for _ in range(6000)]
+    pairs += [(0.0, -1.0), (-0.0, -1.0), (0.0, -3.0), (-0.0, -3.0), (-0.0, -1.0), (0.0, -1.0)] * 3
+    pairs += [(2.0, k / 12) for k in range(24) for _ in range(50)]  # the song pattern: runs of one note
+    X = "[" + ",".join(_js_number(x) for x, _ in pairs) + "]"
+    Y = "[" + ",".join(_js_number(y) for _, y in pairs) + "]"
+    n = len(pairs)
+
+    runner = load_song(f"const X = {X}, Y = {Y};\nreturn t => [pow(X[t], Y[t]), X[t] ** Y[t]]", "func", 1)
+    try:
+        left, right = np.empty(n), np.empty(n)
+        runner.fill(0, left, right)
+    finally:
+        runner.close()
+    script = (f"const X = {X}, Y = {Y}; const o = new Float64Array({n});"
+              f"for (let i = 0; i < {n}; i++) o[i] = Math.pow(X[i], Y[i]);"
+              "process.stdout.write(Buffer.from(o.buffer));")
+    node = subprocess.run([NODE, "-"], input=script.encode(), capture_output=True, timeout=60, check=True)
+    want = np.frombuffer(node.stdout, dtype=np.float64)
+    for name, got in (("Math.pow", left), ("**", right)):
+        same = (got.view(np.uint64) == want.view(np.uint64)) | (np.isnan(got) & np.isnan(want))
+        bad = np.flatnonzero(~same)
+        assert bad.size == 0, f"{name}: {bad.size} differ, first pow{pairs[bad[0]]} = {got[bad[0]]!r}, Node {want[bad[0]]!r}"
