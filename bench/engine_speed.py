@@ -14,11 +14,13 @@ Side by side in one run (the machine is shared and noisy; only ratios mean somet
   engine.render.BLOCK only; `loop` = the render loop's blocks (fill + NaN hold + the mode's
   mapping to u8/f32), which is what Node's number includes (it converts too);
 * (b) first audio of a never-seen formula, in a fresh `python -c` process: time from just
-  before `load_song` (parse, analysis, codegen, LLVM JIT, test call) to the first 10 s of
+  before `load_song` (parse, analysis, codegen, LLVM JIT of the quick code, test call;
+  the optimized code is compiled meanwhile in a background thread) to the first 10 s of
   samples out of the render loop; also including the engine's imports, and since process
   start (Popen to the end, like Node's `cold_first_10s_since_process_start_s`), and in a
-  process warmed like the service's pool workers (engine.compiled.warm_up() and one small
-  song rendered before). Node: `cold_first_10s_s` (compile + test call + 10 s, inside a
+  process warmed like the service's pool workers (engine.compiled.warm_up(), the mappings
+  to samples compiled (engine.compiled.samples.warm_up()) and one small song rendered before).
+  Node: `cold_first_10s_s` (compile + test call + 10 s, inside a
   started process) and `cold_first_10s_since_process_start_s`;
 * the same two numbers for the V8 tier (engine.v8) on `--v8-songs` songs (3 classics + corpus songs).
 
@@ -30,10 +32,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,7 +72,7 @@ from engine.render import _Renderer
 excl = {}
 if p["tier"] == "compiled":
     import engine.compiled as C
-    from engine.compiled import analysis, codegen, kernel
+    from engine.compiled import analysis, codegen, jit, kernel
     stack = []
     def timed(label, fn):
         def w(*a, **k):
@@ -84,15 +88,18 @@ if p["tier"] == "compiled":
         C.check_song = timed("parse+analyze", C.check_song)
         analysis.fdlibm_names = timed("fdlibm import (numba)", analysis.fdlibm_names)
         codegen.generate = timed("codegen (IR text)", codegen.generate)
-        kernel.compile_ir = timed("LLVM parse+O2+MCJIT", kernel.compile_ir)
-        kernel.target_machine = timed("JIT init (target machine)", kernel.target_machine)
-        kernel.fdlibm_addresses = timed("fdlibm machine code", kernel.fdlibm_addresses)
+        # the first code only: the optimized code is compiled in a background thread
+        kernel.compile_kernel = timed("LLVM (JIT init, first code)", kernel.compile_kernel)
+        jit.fdlibm_addresses = timed("fdlibm machine code", jit.fdlibm_addresses)
         kernel.CompiledSong._call = timed("song calls", kernel.CompiledSong._call)
     load = C.load_song
     if p["warm"]:
         C.warm_up()
+        from engine.compiled import samples
+        samples.warm_up()
         r0 = load("t*(t>>4|t>>9)&255", "uint8", 8000.0)
         r0.fill(0, np.empty(100), np.empty(100))
+        r0.wait_optimized()      # a pool worker is idle between jobs
         excl.clear()
 else:
     import engine.v8 as V
@@ -116,12 +123,16 @@ print(json.dumps({"load_s": t1 - t0, "first_10s_s": t2 - t0, "incl_imports_s": t
 '''
 
 
-def probe(song: dict, tier: str, warm: bool, profile: bool = True) -> dict:
-    w0 = time.time()
-    p = subprocess.run([sys.executable, "-c", PROBE], cwd=str(ROOT), capture_output=True, text=True,
-                       input=json.dumps({"code": song["code"], "mode": song["mode"],
-                                         "rate": float(song["sample_rate"]), "tier": tier, "warm": warm,
-                                         "profile": profile}), timeout=600)
+def probe(song: dict, tier: str, warm: bool, profile: bool = True, cache_dir: str | None = None) -> dict:
+    """One fresh process. Its kernel disk cache (ENGINE_CACHE_DIR) is `cache_dir`, by default a
+    new empty directory: the formula is never seen; pass a used one to measure a restart."""
+    with tempfile.TemporaryDirectory(prefix="engine-cache-") as fresh:
+        env = dict(os.environ, ENGINE_CACHE_DIR=cache_dir or fresh)
+        w0 = time.time()
+        p = subprocess.run([sys.executable, "-c", PROBE], cwd=str(ROOT), capture_output=True, text=True, env=env,
+                           input=json.dumps({"code": song["code"], "mode": song["mode"],
+                                             "rate": float(song["sample_rate"]), "tier": tier, "warm": warm,
+                                             "profile": profile}), timeout=600)
     if p.returncode != 0:
         raise RuntimeError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}")
     d = json.loads(p.stdout.strip().splitlines()[-1])
@@ -162,6 +173,13 @@ def warm_ours(song: dict, tier: str, seconds: float) -> dict:
 
     try:
         eval_only(round(rate * 10))    # first 10 s
+        loop(round(rate * 1))           # the render loop's first use (it compiles the mode's mapping)
+        # warm: the optimized code (the quick code runs until it is ready) of the song and of
+        # the mapping to samples (engine.compiled.samples, both tiers)
+        from engine.compiled.samples import mapper
+        mapper(song["mode"]).optimized.wait()
+        if tier == "compiled":
+            runner.wait_optimized()
         eval_only(n)                    # warm-up
         te = eval_only(n)
         tl = loop(n)
@@ -224,26 +242,30 @@ def main(argv=None) -> int:
           f"ratios: warm = ours / node samples/s (target >= 3), cold = ours / node seconds (target <= 1)")
     rows = []
     hdr = (f"{'song':<12} {'mode':<5} {'rate':>6} | {'eval sps':>12} {'loop sps':>12} {'node sps':>12} "
-           f"{'x eval':>6} {'x loop':>6} | {'cold':>7} {'+imp':>7} {'proc':>7} {'warmed':>7} "
+           f"{'x eval':>6} {'x loop':>6} | {'cold':>7} {'cached':>7} {'+imp':>7} {'proc':>7} {'warmed':>7} "
            f"{'node':>7} {'n proc':>7} {'c/n':>5} {'w/n':>5} | top cold stage")
-    print("\n(a) warm throughput and (b) first audio, compiled tier (times in s)")
+    print("\n(a) warm throughput and (b) first audio, compiled tier (times in s; cold: never-seen formula in a fresh"
+          " process; cached: the same again, its machine code in the disk cache; warmed: a pool-like process)")
     print(hdr)
     for s in songs:
         rec = {"id": s["id"], "mode": s["mode"], "rate": s["sample_rate"], "tier": "compiled"}
         try:
             nd = node_bench(s, a.seconds)
             w = warm_ours(s, "compiled", a.seconds)
-            c = probe(s, "compiled", warm=False)
+            with tempfile.TemporaryDirectory(prefix="engine-cache-") as used:
+                c = probe(s, "compiled", warm=False, cache_dir=used)
+                cc = probe(s, "compiled", warm=False, cache_dir=used)   # restart: machine code on disk
             cw = probe(s, "compiled", warm=True)
         except Exception as e:  # noqa: BLE001
             print(f"{s['id']:<12} {s['mode']:<5} {s['sample_rate']:>6} | failed: {e}")
             continue
-        rec.update(warm=w, cold=c, cold_warmed=cw, node=nd)
+        rec.update(warm=w, cold=c, cold_cached=cc, cold_warmed=cw, node=nd)
         rows.append(rec)
         top = sorted(c["excl"].items(), key=lambda kv: -kv[1])[:2]
         ns, ncold, nproc = nd["warm_samples_per_second"], nd["cold_first_10s_s"], nd["cold_first_10s_since_process_start_s"]
         print(f"{s['id']:<12} {s['mode']:<5} {s['sample_rate']:>6} | {w['eval_sps']:>12,.0f} {w['loop_sps']:>12,.0f} "
               f"{ns:>12,.0f} {w['eval_sps'] / ns:>6.2f} {w['loop_sps'] / ns:>6.2f} | {c['first_10s_s']:>7.3f} "
+              f"{cc['first_10s_s']:>7.3f} "
               f"{c['incl_imports_s']:>7.3f} {c['since_process_start_s']:>7.3f} {cw['first_10s_s']:>7.3f} "
               f"{ncold:>7.3f} {nproc:>7.3f} {c['first_10s_s'] / ncold:>5.2f} {cw['first_10s_s'] / ncold:>5.2f} | "
               + ", ".join(f"{k} {v:.3f}" for k, v in top), flush=True)
@@ -263,6 +285,9 @@ def main(argv=None) -> int:
               f"since process start: ours {r_(lambda r: r['cold']['since_process_start_s']):.3f} s vs node "
               f"{r_(lambda r: r['node']['cold_first_10s_since_process_start_s']):.3f} s, ratio "
               f"{r_(lambda r: r['cold']['since_process_start_s'] / r['node']['cold_first_10s_since_process_start_s']):.2f}")
+        print(f"  restarted process, machine code in the disk cache: median "
+              f"{r_(lambda r: r['cold_cached']['first_10s_s']):.3f} s, ratio ours/node "
+              f"{r_(lambda r: r['cold_cached']['first_10s_s'] / r['node']['cold_first_10s_s']):.2f}")
         print(f"  warmed process (service pool worker): median {r_(lambda r: r['cold_warmed']['first_10s_s']):.3f} s, "
               f"ratio ours/node {r_(lambda r: r['cold_warmed']['first_10s_s'] / r['node']['cold_first_10s_s']):.2f}; "
               f"songs at or under node: {sum(1 for r in rows if r['cold_warmed']['first_10s_s'] <= r['node']['cold_first_10s_s'])} of {len(rows)}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.compiled.samples import map_block
+
 BYTE_MODES = ("uint8", "int8")
 
 
@@ -20,42 +22,25 @@ def sample_dtype(mode: str):
     return np.uint8 if is_byte_mode(mode) else np.float32
 
 
-def to_int32_low_byte(x: np.ndarray) -> np.ndarray:
-    """ToInt32(x) & 255 for finite or infinite doubles (NaN must be masked by the caller)."""
-    finite = np.isfinite(x)
-    with np.errstate(invalid="ignore"):
-        r = np.fmod(np.trunc(np.where(finite, x, 0.0)), 4294967296.0)
-    return (r.astype(np.int64) & 255).astype(np.uint8)
-
-
-def convert(mode: str, values: np.ndarray) -> np.ndarray:
-    """Samples for non-NaN values (NaN positions get an arbitrary sample)."""
-    if mode == "uint8":
-        return to_int32_low_byte(values)
-    if mode == "int8":
-        return to_int32_low_byte(values + 128.0)
-    v = np.where(np.isnan(values), 0.0, values)
-    return np.maximum(np.minimum(v, 1.0), -1.0).astype(np.float32)
-
-
 class ChannelHold:
-    """Maps one channel's values block by block, holding the previous sample on NaN."""
+    """Maps one channel's values block by block, holding the previous sample on NaN
+    (one pass of machine code: engine.compiled.samples)."""
 
     def __init__(self, mode: str):
         self.mode = mode
-        self.previous = sample_dtype(mode)(128 if is_byte_mode(mode) else 0.0)
+        self.previous = np.array([128 if is_byte_mode(mode) else 0.0], dtype=sample_dtype(mode))
         self.nan_count = 0
 
-    def map(self, values: np.ndarray) -> np.ndarray:
-        samples = convert(self.mode, values)
-        nan = np.isnan(values)
-        if nan.any():
-            self.nan_count += int(nan.sum())
-            idx = np.where(nan, -1, np.arange(len(values)))
-            np.maximum.accumulate(idx, out=idx)
-            held = samples[np.maximum(idx, 0)]
-            held[idx < 0] = self.previous
-            samples = held
-        if len(samples):
-            self.previous = samples[-1]
+    def map(self, values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The samples of `values` (float64), written into `out` when given."""
+        if out is None:
+            out = np.empty(len(values), dtype=self.previous.dtype)
+        samples = out[:len(values)]
+        self.nan_count += map_block(self.mode, np.ascontiguousarray(values, dtype=np.float64), samples,
+                                    self.previous)
         return samples
+
+    def copy_state(self, other: "ChannelHold", nan_added: int) -> None:
+        """Take `other`'s state after a block whose values were the same for both channels."""
+        self.previous[0] = other.previous[0]
+        self.nan_count += nan_added

@@ -23,6 +23,9 @@ from engine.errors import (EngineError, NotCompiledError, RenderTimeoutError, So
 from engine.request import BytebeatRequest
 
 BLOCK = 1 << 16
+FIRST_BLOCK = 1 << 12      # the first blocks are smaller (4096, 4096, 8192, ... up to BLOCK): a newly
+                           # compiled song moves from its quick code to its optimized code at a block
+                           # boundary (engine.compiled.jit)
 TIERS = ("auto", "compiled", "v8")
 
 
@@ -100,22 +103,31 @@ class _Renderer:
         self.stereo = False
         self.left = np.empty(BLOCK)
         self.right = np.empty(BLOCK)
+        self.left_samples = np.empty(BLOCK, dtype=modes.sample_dtype(request.mode))
+        self.right_samples = np.empty(BLOCK, dtype=modes.sample_dtype(request.mode))
 
     def blocks(self, deadline: float | None, on_progress):
-        """Yields (start, left samples, right samples) per block."""
+        """Yields (start, left samples, right samples) per block (arrays reused by the next block)."""
         start = 0
         while start < self.n:
-            count = min(BLOCK, self.n - start)
+            count = min(BLOCK, max(FIRST_BLOCK, start), self.n - start)
             left, right = self.left[:count], self.right[:count]
             if self.runner.fill(start, left, right):
                 self.stereo = True
             g = fades.gains(start, count, self.n, self.fi, self.fo)
-            ls = fades.apply(self.holds[0].map(left), g)
-            rs = fades.apply(self.holds[1].map(right), g)
+            nan_before = self.holds[0].nan_count
+            ls = fades.apply(self.holds[0].map(left, self.left_samples), g)
+            if self.stereo:
+                rs = fades.apply(self.holds[1].map(right, self.right_samples), g)
+            else:
+                # until the first array result both channels had the same values, so the
+                # same samples and hold state: map once (mono songs are most songs)
+                self.holds[1].copy_state(self.holds[0], self.holds[0].nan_count - nan_before)
+                rs = ls
             yield start, ls, rs
             start += count
-            if on_progress is not None:
-                on_progress(start / self.n)
+            if on_progress is not None and (start % BLOCK == 0 or start == self.n):
+                on_progress(start / self.n)     # every BLOCK samples, as the blocks ramp up to it
             if deadline is not None and start < self.n and time.monotonic() > deadline:
                 raise RenderTimeoutError(_timeout_message(self.request, start, self.n))
 

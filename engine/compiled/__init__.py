@@ -17,15 +17,21 @@ its position):
   assignment), `this.x`/`window.x`, assigned parameters as per-sample locals, the test call;
 * one-character strings, constant strings and (nested) arrays of constants as values:
   indexing, `.length`, `.charCodeAt`, `parseInt(s, radix)`, ToNumber; array literals of
-  computed values indexed directly (`[a,b][i]`); `[l, r]` stereo results;
+  computed values indexed directly (`[a,b][i]`, `[[a,b],[c,d]][i][j]`); `[l, r]` stereo results;
+* mutable arrays (engine.compiled.arrays), each held by one global: `Array(N).fill(v, s, e)`,
+  `Array(N)`, literals of computed values, `[]` grown at call counters; `A[i]`, `A.length`,
+  `A[i] = v` (and compound forms) where i is provably an element's index, `A.shift()` /
+  `A.push(v)` delay lines; such arrays and literals passed to helper functions by reference;
+* Math functions held by globals (`s=sin`) and called; `f = g = <function>`; "a" + "b";
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default
   parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),
-  `break/continue`, `return`; isNaN/isFinite; Funcbeat songs of the form `return <function>`.
+  `break/continue`, `return`; isNaN/isFinite; Funcbeat bodies of declarations and statements
+  ending in `return <function>` (engine.compiled.funcbeat).
 """
 from __future__ import annotations
 
-from engine.compiled import analysis, codegen, parser
+from engine.compiled import analysis, codegen, funcbeat, parser
 from engine.errors import NotCompiledError, SourcePosition
 from engine.compiled.jsvalues import prepare_code
 from engine.compiled.kernel import CompiledSong, get_kernel
@@ -34,12 +40,15 @@ __all__ = ["load_song", "check_song", "compile_song", "warm_up"]
 
 
 def warm_up() -> None:
-    """Create the process's JIT and load the fdlibm port's machine code (the first load
-    of the port may compile it with numba, which takes long without numba's disk cache)."""
-    from engine.compiled.kernel import register_fdlibm_symbols, target_machine  # noqa: PLC0415
+    """Create the process's JIT, load the fdlibm port's machine code (the first load
+    of the port may compile it with numba, which takes long without numba's disk cache)
+    and compile the sample conversion, so a pool process's first song pays none of it."""
+    from engine.compiled import samples  # noqa: PLC0415
+    from engine.compiled.jit import register_fdlibm_symbols, target_machine  # noqa: PLC0415
     target_machine()
     if analysis.fdlibm_names():
         register_fdlibm_symbols()
+    samples.warm_up()
 
 
 def check_song(code: str, mode: str = "uint8", sample_rate: float = 8000) -> analysis.SongInfo:
@@ -53,11 +62,13 @@ def check_song(code: str, mode: str = "uint8", sample_rate: float = 8000) -> ana
 
 def _check_funcbeat(code: str, sample_rate: float) -> analysis.SongInfo:
     """Funcbeat: the body runs once and returns the song function, called per sample as
-    f(t / rate, rate). The compiled subset takes bodies that are only `return <function>`."""
+    f(t / rate, rate). Bodies other than `return <function>` go through engine.compiled.funcbeat."""
     body = [s for s in parser.parse_function_code(code) if not isinstance(s, parser.Empty)]
     if len(body) != 1 or not isinstance(body[0], parser.Return) or not isinstance(body[0].arg, parser.Func):
-        pos = body[0].pos if body else 0
-        raise NotCompiledError("Funcbeat song other than `return <function>`", SourcePosition.at(code, pos))
+        tree, decls = funcbeat.song_of_body(code, body, sample_rate)
+        info = analysis.analyze(code, tree, "func", decls)
+        info.rate = float(sample_rate)
+        return info
     func = body[0].arg
     tree = parser.Call(func.pos, func, (parser.Ident(func.pos, "t"), parser.Num(func.pos, float(sample_rate))), False)
     info = analysis.analyze(code, tree, "func")

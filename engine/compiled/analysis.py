@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
+from engine.compiled import arrays
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -95,6 +96,18 @@ class ConstObject:
 
 
 @dataclass
+class ArraySite:
+    """A mutable array kept in the kernel's state (see engine.compiled.arrays)."""
+    name: str            # the global that holds it (its only reference)
+    assign: P.Assign     # `name = <site>`
+    site: P.Node         # Array(N).fill(...), Array(N), or an array literal
+    length: int
+    filled: tuple = (0, 0)   # elements [start, end) that `.fill` sets; others are holes
+    queue: bool = False      # used with shift()/push(): a ring buffer with a head and a length
+    growable: bool = False   # `[]` grown by writes: `length` is the room the writes need
+
+
+@dataclass
 class SongInfo:
     tree: P.Node
     mode: str
@@ -122,6 +135,12 @@ class SongInfo:
     optimize: bool = True         # set by codegen: run LLVM's IR optimizer on the kernel
     objects: list = field(default_factory=list)                 # ConstObject by id
     object_ids: dict = field(default_factory=dict)              # id(literal node) -> object id
+    arrays: dict[str, ArraySite] = field(default_factory=dict)  # holder global -> its array
+    array_kinds: dict[str, Kind] = field(default_factory=dict)  # holder global -> element kind
+    math_aliases: dict[str, str] = field(default_factory=dict)  # `s=sin`: global -> Math function
+    array_args: set = field(default_factory=set)   # id(argument) passing an array by reference
+    function_args: set = field(default_factory=set)   # id(argument or default) passing a Math function
+    param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
 
     @property
     def random_offset(self) -> int:
@@ -130,7 +149,21 @@ class SongInfo:
 
     @property
     def state_size(self) -> int:
-        return self.random_offset + (RANDOM_WORDS if self.uses_random else 0)
+        end = self.random_offset + (RANDOM_WORDS if self.uses_random else 0)
+        return end + sum(n + (f is not None) * n + (q is not None) * 2
+                         for _, f, n, q in self.array_layout().values())
+
+    def array_layout(self) -> dict:
+        """holder -> (offset of the values, offset of the undefined flags or None, length,
+        offset of a queue's head and length or None) in the state, after Math.random's words."""
+        off = self.random_offset + (RANDOM_WORDS if self.uses_random else 0)
+        out = {}
+        for name, a in self.arrays.items():
+            undef = self.array_kinds.get(name, UNDEF).undef
+            values = off + (2 if a.queue else 0)
+            out[name] = (values, values + a.length if undef else None, a.length, off if a.queue else None)
+            off = values + a.length * (2 if undef else 1)
+        return out
 
     def capture_slot(self, fid: int, name: str) -> int:
         """Index (in pairs of doubles) of a captured value, after the globals."""
@@ -145,6 +178,8 @@ class Frame:
     toplevel: bool = False  # a function declaration of the song: outer names are the song's
     slots: dict = field(default_factory=dict)   # codegen: name -> (double ptr, i1 ptr)
     ret: object = None                          # codegen: (return block, value slots)
+    arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
+    funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -178,16 +213,20 @@ _fdlibm_names: frozenset | None = None
 _fdlibm_table: dict | None = None
 
 
+# engine.fdlibm.FUNCTIONS, named here so that analysing a song does not import the port:
+# importing numba takes ~0.3-0.6 s of a fresh process's first audio, and most songs call
+# none of them (the port is loaded by the first kernel that does: fdlibm_addresses)
+FDLIBM_FUNCTIONS = frozenset((
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", "expm1", "log", "log1p", "log2", "log10",
+    "cbrt", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "pow"))
+
+
 def fdlibm_names() -> frozenset:
     """Math functions the fdlibm port (engine.fdlibm) provides as C-callable functions."""
     global _fdlibm_names
     if _fdlibm_names is None:
-        try:
-            import engine.fdlibm as fd  # noqa: PLC0415
-            names = frozenset(fd.FUNCTIONS) if hasattr(fd, "cfunc_addresses") else frozenset()
-        except Exception:
-            names = frozenset()
-        _fdlibm_names = names
+        import importlib.util  # noqa: PLC0415
+        _fdlibm_names = FDLIBM_FUNCTIONS if importlib.util.find_spec("numba") is not None else frozenset()
     return _fdlibm_names
 
 
@@ -198,6 +237,24 @@ def fdlibm_addresses() -> dict[str, int]:
         import engine.fdlibm as fd  # noqa: PLC0415
         _fdlibm_table = dict(fd.cfunc_addresses())
     return _fdlibm_table
+
+
+def defined_function(node):
+    """The function literal that `f = <literal>` (or a chain `f = g = <literal>`) assigns."""
+    while isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, (P.Ident, P.Member)):
+        node = node.value
+        if isinstance(node, P.Func):
+            return node
+    return None
+
+
+def function_definitions(node) -> list:
+    """The assignments of a definition chain `f = g = <literal>`, outermost first."""
+    out = []
+    while isinstance(node, P.Assign) and not isinstance(node, P.Func):
+        out.append(node)
+        node = node.value
+    return out
 
 
 def const_number(node) -> float | None:
@@ -222,6 +279,16 @@ class Analyzer:
         self.inlined_nodes = 0
         self.loop_depth = 0
         self.declarations: list = []
+        self.constants: dict = {}     # globals assigned one constant only (engine.compiled.arrays)
+        self.plain: dict = {}         # globals assigned only by plain `=` -> the values
+        self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
+        self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
+        self.increments: dict = {}
+        self.unbounded: set = set()      # counters incremented inside a loop
+        self.loops_open = 0              # loops around the node analyzed now, over all frames
+        self.deferred: list = []         # refusals that hold only if the pass settles
+        self.all_locals: set = set()
+        self.song_level_ids: set = set()
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
@@ -235,6 +302,10 @@ class Analyzer:
         where = resolve(self.info, self.frames, name)
         if where[0] == "capture":
             raise self.refuse(f"assignment to {name}, a variable of an enclosing function", node)
+        if where[0] == "fn" and name in where[1].arrays:
+            raise self.refuse(f"assignment to the array parameter {name}", node)
+        if where[0] == "fn" and name in where[1].funcs:
+            raise self.refuse(f"assignment to {name}, which holds a function", node)
         if where[0] == "fn":
             key = (where[1].fid, name)
             old = self.info.var_kinds.get(key)
@@ -244,6 +315,10 @@ class Analyzer:
                 self.changed = True
             return
         if name in self.info.func_globals:
+            raise self.refuse(f"assignment of a value to {name}, which holds a function", node)
+        if name in self.info.arrays:
+            raise self.refuse(f"assignment of another value to {name}, which holds an array", node)
+        if name in self.info.math_aliases:
             raise self.refuse(f"assignment of a value to {name}, which holds a function", node)
         local = where[0] == "song"
         table = self.info.locals if local else self.info.global_kinds
@@ -261,6 +336,10 @@ class Analyzer:
 
     def var_kind(self, name: str, node) -> Kind:
         where = resolve(self.info, self.frames, name)
+        if where[0] == "fn" and name in where[1].arrays:
+            raise self.refuse(f"array {name} used other than as {name}[i] or {name}.length", node)
+        if where[0] == "fn" and name in where[1].funcs:
+            raise self.refuse(f"function value {name} used as a value", node)
         if where[0] == "fn":
             return self.info.var_kinds.get((where[1].fid, name), UNDEF)
         if where[0] == "capture":
@@ -282,6 +361,10 @@ class Analyzer:
             raise self.refuse(f"built-in {name} used as a value", node)
         if name in self.info.func_globals:
             raise self.refuse(f"function {name} used as a value", node)
+        if name in self.info.arrays:
+            raise self.refuse(f"array {name} used other than as {name}[i] or {name}.length", node)
+        if name in self.info.math_aliases:
+            raise self.refuse(f"function value {name} used as a value", node)
         if name not in self.info.globals:
             self.info.globals[name] = len(self.info.globals)
         return self.info.global_kinds.get(name, NUM)
@@ -300,13 +383,12 @@ class Analyzer:
                 self.info.parents[fid] = parent
                 self.info.local_names[fid] = self.function_locals(node)
                 parent = fid
-            if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.Func):
-                name = node.target.name if isinstance(node.target, P.Ident) else (
-                    node.target.prop if isinstance(node.target, P.Member) else None)
-                if name is not None:
-                    if name in self.func_global_literal and self.func_global_literal[name] is not node.value:
-                        raise self.refuse(f"{name} assigned several functions", node)
-                    self.func_global_literal[name] = node.value
+            literal = defined_function(node)
+            if literal is not None:
+                name = node.target.name if isinstance(node.target, P.Ident) else node.target.prop
+                if name in self.func_global_literal and self.func_global_literal[name] is not literal:
+                    raise self.refuse(f"{name} assigned several functions", node)
+                self.func_global_literal[name] = literal
             stack.extend((c, parent) for c in P.children(node))
         for name, lit in self.func_global_literal.items():
             self.info.func_globals[name] = self.info.func_ids[id(lit)]
@@ -459,7 +541,20 @@ class Analyzer:
         self.inlined_nodes += sum(1 for _ in P.walk(func))
         if self.inlined_nodes > MAX_INLINE_NODES:
             raise self.refuse("too much inlining (functions calling functions)", node)
-        arg_kinds = [self.expr(a) for a in args]
+        arg_kinds, arg_arrays, arg_funcs = [], {}, {}
+        for i, a in enumerate(args):
+            key = self.array_argument(a)
+            fn = self.function_argument(a) if key is None else None
+            if key is not None:
+                arg_arrays[i] = key
+                arg_kinds.append(NUM)
+                self.info.array_args.add(id(a))
+            elif fn is not None:
+                arg_funcs[i] = fn
+                arg_kinds.append(NUM)
+                self.info.function_args.add(id(a))
+            else:
+                arg_kinds.append(self.expr(a))
         frame = Frame(fid, snapshot, toplevel)
         self.frames.append(frame)
         saved_returns = self.returns
@@ -472,6 +567,26 @@ class Analyzer:
                 if name not in params:
                     self.set_fn_kind(fid, name, UNDEF)   # declared names start undefined
             for i, p in enumerate(func.params):
+                fn = arg_funcs.get(i)
+                if fn is None and i >= len(args) and p.default is not None:
+                    fn = self.function_argument(p.default)
+                    if fn is not None:
+                        self.info.function_args.add(id(p.default))
+                if fn is not None:
+                    frame.funcs[p.target.name] = fn
+                    continue
+                if i in arg_arrays:
+                    if p.default is not None:
+                        raise self.refuse("array passed to a parameter with a default value", args[i])
+                    frame.arrays[p.target.name] = arg_arrays[i]
+                    key = (fid, p.target.name)
+                    ek = self.info.array_kinds.get(arg_arrays[i], UNDEF)
+                    old = self.info.param_array_kinds.get(key)
+                    new = ek if old is None else old.join(ek)
+                    if new != old:
+                        self.info.param_array_kinds[key] = new
+                        self.changed = True
+                    continue
                 k = arg_kinds[i] if i < len(arg_kinds) else UNDEF
                 if p.default is not None:
                     dk = self.expr(p.default)
@@ -538,6 +653,7 @@ class Analyzer:
         elif isinstance(st, P.Empty):
             pass
         elif isinstance(st, P.For):
+            self.loops_open += 1
             if st.init is not None:
                 if isinstance(st.init, P.VarDecl):
                     self.statement(st.init)
@@ -550,11 +666,14 @@ class Analyzer:
             self.loop_depth -= 1
             if st.update is not None:
                 self.expr(st.update, discard=True)
+            self.loops_open -= 1
         elif isinstance(st, (P.While, P.DoWhile)):
+            self.loops_open += 1
             self.truthy(self.expr(st.test), st.test)
             self.loop_depth += 1
             self.statement(st.body)
             self.loop_depth -= 1
+            self.loops_open -= 1
         elif isinstance(st, P.Jump):
             if st.label is not None:
                 raise self.refuse(f"labeled {st.kind}", st)
@@ -587,14 +706,31 @@ class Analyzer:
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
                     n.target.name in self.info.declared:
                 raise self.refuse(f"assignment to the declared function {n.target.name}", n)
+        self.collect_arrays()
+        self.collect_math_aliases()
+        self.collect_queues()
         for _ in range(20):
             self.changed = False
             self.info.kinds = {}
             self.inlined_nodes = 0
+            self.increments = {name: 0 for name in self.counter_starts}
+            self.deferred = []
             self.result(self.info.tree)
+            self.settle_counters()
             if not self.changed:
+                if self.deferred:
+                    raise self.deferred[0]
                 return self.info
         raise self.refuse("variable types that do not settle", self.info.tree)
+
+    def settle_counters(self) -> None:
+        """A counter's largest value: its largest constant plus the increments one call of the
+        song can run (each inlined `name++` outside loops runs at most once per call)."""
+        bounds = {name: start + self.increments[name] for name, start in self.counter_starts.items()
+                  if name not in self.unbounded}
+        if bounds != self.counter_bounds:
+            self.counter_bounds = bounds
+            self.changed = True
 
     def result(self, node) -> None:
         """The song's return value: a value, or `[l, r]` (stereo)."""
@@ -674,6 +810,260 @@ class Analyzer:
         self.info.object_ids[key] = oid
         return oid
 
+    # -- mutable arrays (engine.compiled.arrays: sites, holders, index ranges)
+    def collect_arrays(self) -> None:
+        """Find `A = <array site>` assignments; each holder global gets one site of a
+        static length (see engine.compiled.arrays for why that is exact)."""
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        self.constants = arrays.constant_assignments(nodes, const_number)
+        self.plain = arrays.plain_assignments(nodes)
+        self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
+        self.all_locals = {n for names in self.info.local_names.values() for n in names}
+        harmless = lambda c: arrays.fill_call_parts(c) is not None or \
+            arrays.array_constructor_length(c) is not None      # noqa: E731
+        self.counter_starts = {
+            name: start for name, start in arrays.counter_candidates(nodes).items()
+            if name not in self.all_locals and name not in PARAMS and
+            arrays.reset_every_sample(self.info.tree, name, harmless)}
+        holders = arrays.holder_assignments(nodes, const_number)
+        written = {n.target.obj.name for n in nodes if isinstance(n, (P.Assign, P.Update)) and
+                   isinstance(n.target, P.Index) and isinstance(n.target.obj, P.Ident)}
+        for n in nodes:       # `f = []` grown by writes `f[i] = v` (i bounded statically)
+            if isinstance(n, P.Assign) and n.op == "=" and isinstance(n.target, P.Ident) and \
+                    isinstance(n.value, P.ArrayLit) and not n.value.elements and n.target.name in written:
+                holders.setdefault(n.target.name, []).append(n)
+        for name, assigns in holders.items():
+            if len(assigns) > 1:
+                raise self.refuse(f"array global {name} assigned in several places", assigns[1])
+            assign = assigns[0]
+            if name in self.info.func_globals or name in self.info.declared or name in PARAMS or \
+                    name in BUILTIN_GLOBALS:
+                raise self.refuse(f"array stored in {name}, which is also a function or built-in", assign)
+            site = assign.value
+            fill = arrays.fill_call_parts(site)
+            filled = None
+            growable = isinstance(site, P.ArrayLit) and not site.elements
+            if isinstance(site, P.ArrayLit):
+                length = len(site.elements)
+            else:
+                ctor = fill[0] if fill else site
+                length_node = arrays.array_constructor_length(ctor)
+                length = arrays.valid_length(self.static_number(length_node))
+                if length is None:
+                    raise self.refuse("Array(n) whose n is not a constant valid length", length_node)
+                filled = (0, 0)
+                if fill:
+                    filled = arrays.fill_bounds(length, fill[1], const_number)
+                    if filled is None:
+                        raise self.refuse(".fill with start/end that are not constants", site)
+            if length > arrays.MAX_ARRAY_LENGTH:
+                raise self.refuse(f"array of {length} elements (at most {arrays.MAX_ARRAY_LENGTH})", site)
+            self.info.arrays[name] = ArraySite(name, assign, site, length, filled or (0, length), growable=growable)
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+            self.info.global_kinds[name] = NUM
+
+    def static_number(self, node) -> float | None:
+        """The value of a constant, of `x = <constant>`, or of a global assigned only one constant."""
+        c = const_number(node)
+        if c is not None:
+            return c
+        if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
+            return self.static_number(node.value)
+        if isinstance(node, P.Ident):
+            return self.constants.get(node.name)
+        return None
+
+    # -- Math functions held by globals (`s=sin`, `p=Math.pow`), only ever called
+    def math_function_named(self, node) -> str | None:
+        """The Math function `node` names (`sin`, `int`, `Math.sin`) where no variable can hide it."""
+        if isinstance(node, P.Ident) and (node.name in MATH_FUNCTIONS or node.name == "int"):
+            hidden = node.name in self.info.locals or any(
+                node.name in names for names in self.info.local_names.values())
+            return None if hidden else node.name
+        if isinstance(node, P.Member) and not node.optional and isinstance(node.obj, P.Ident) and \
+                node.obj.name == "Math" and node.prop in MATH_FUNCTIONS:
+            return node.prop
+        return None
+
+    def collect_math_aliases(self) -> None:
+        """Globals whose every assignment is `g = <the same Math function>`."""
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        found: dict = {}
+        spoiled: set = set()
+        for n in nodes:
+            if isinstance(n, (P.Assign, P.Update)):
+                t = n.target
+                name = t.name if isinstance(t, P.Ident) else (t.prop if isinstance(t, P.Member) else None)
+                fn = self.math_function_named(n.value) if isinstance(n, P.Assign) and n.op == "=" and \
+                    isinstance(t, P.Ident) else None
+                if fn is None or found.get(name, fn) != fn:
+                    spoiled.add(name)
+                else:
+                    found[name] = fn
+        for name, fn in found.items():
+            if name in spoiled or name in PARAMS or name in BUILTIN_GLOBALS or name in self.info.func_globals \
+                    or name in self.info.declared or name in self.info.arrays:
+                continue
+            self.info.math_aliases[name] = fn
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+            self.info.global_kinds[name] = NUM
+
+    def is_math_call(self, node) -> bool:
+        return isinstance(node, P.Call) and (self.math_function_named(node.callee) is not None or
+                                             isinstance(node.callee, P.Ident) and
+                                             node.callee.name in self.info.math_aliases)
+
+    def collect_queues(self) -> None:
+        """Holders used with shift()/push() (engine.compiled.arrays: pushes must be paired)."""
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        for name, a in self.info.arrays.items():
+            if not any(arrays.queue_call(n, name) for n in nodes):
+                continue
+            if a.growable:
+                raise self.refuse(f"shift()/push() of {name}, an array that writes grow", a.assign)
+            bad = arrays.unpaired_push(nodes, name, self.is_math_call)
+            if bad is not None:
+                raise self.refuse(f"{name}.push(v) other than right after a sure {name}.shift() in the same "
+                                  f"comma sequence", bad)
+            a.queue = True
+
+    def is_math_alias_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.math_aliases and self.math_function_named(node.value) is not None
+
+    def math_alias(self, callee) -> bool:
+        return isinstance(callee, P.Ident) and callee.name in self.info.math_aliases and \
+            resolve(self.info, self.frames, callee.name)[0] == "global"
+
+    def is_array_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.arrays and self.info.arrays[node.target.name].assign is node
+
+    def array_param(self, node):
+        """(frame, storage key) when `node` names an array parameter of an inlined call."""
+        if isinstance(node, P.Ident):
+            where = resolve(self.info, self.frames, node.name)
+            if where[0] == "fn" and node.name in where[1].arrays:
+                return where[1], where[1].arrays[node.name]
+        return None
+
+    def function_param(self, node):
+        """The Math function a parameter of an inlined call is bound to, else None."""
+        if isinstance(node, P.Ident):
+            where = resolve(self.info, self.frames, node.name)
+            if where[0] == "fn" and node.name in where[1].funcs:
+                return where[1].funcs[node.name]
+        return None
+
+    def function_argument(self, node):
+        """The Math function an argument passes (`sin`, `Math.cos`, a global holding one, a
+        parameter bound to one), or None; calls of the parameter call it."""
+        bound = self.function_param(node)
+        if bound is not None:
+            return bound
+        if isinstance(node, P.Ident):
+            where = resolve(self.info, self.frames, node.name)[0]
+            if where == "song" and node.name not in self.info.locals:
+                return self.math_function_named(node)
+            if where == "global" and node.name in self.info.math_aliases:
+                return self.info.math_aliases[node.name]
+            return None
+        return self.math_function_named(node) if isinstance(node, P.Member) else None
+
+    def array_argument(self, node):
+        """The storage an argument passes by reference, or None: an array parameter; a holder
+        whose site is at the song's top level (no call can be running when the site runs
+        again, so no parameter can miss the old array); a literal of computed values (made
+        afresh for each call: calls cannot nest into the same literal without recursion)."""
+        bound = self.array_param(node)
+        if bound is not None:
+            return bound[1]
+        if isinstance(node, P.Ident) and self.array_holder(node):
+            a = self.info.arrays[node.name]
+            if id(a.assign) in self.song_level_ids and not a.queue and not a.growable:
+                return node.name
+            return None
+        if arrays.is_computed_literal(node, const_number):
+            key = f"[]@{node.pos}"
+            if key not in self.info.arrays:
+                self.info.arrays[key] = ArraySite(key, None, node, len(node.elements))
+                self.changed = True
+            for e in node.elements:
+                self.join_array_kind(key, UNDEF if e is None else self.expr(e), e or node)
+            return key
+        return None
+
+    def array_holder(self, node) -> bool:
+        """Is `node` a bare read of a global that holds a mutable array?"""
+        return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def join_array_kind(self, name: str, kind: Kind, node) -> None:
+        if kind.base in ("ref", "invalid"):
+            raise self.refuse(f"array or string stored as an element of {name}", node)
+        old = self.info.array_kinds.get(name)
+        new = kind if old is None else old.join(kind)
+        if new != old:
+            self.info.array_kinds[name] = new
+            self.changed = True
+
+    def define_array(self, node) -> Kind:
+        """`A = <site>` (its value discarded): the elements' kinds."""
+        name = node.target.name
+        if resolve(self.info, self.frames, name)[0] != "global":
+            raise self.refuse(f"array stored in the local variable {name}", node)
+        a = self.info.arrays[name]
+        site = a.site
+        if isinstance(site, P.ArrayLit):
+            for e in site.elements:
+                self.join_array_kind(name, UNDEF if e is None else self.expr(e), e or site)
+            if a.growable:
+                self.join_array_kind(name, UNDEF, site)     # holes until written
+            return NUM
+        fill = arrays.fill_call_parts(site)
+        self.expr(arrays.array_constructor_length(fill[0] if fill else site))
+        args = fill[1] if fill else ()
+        for arg in args:
+            self.expr(arg)
+        if a.filled != (0, a.length) or not args:
+            self.join_array_kind(name, UNDEF, site)       # holes
+        if a.filled[1] > a.filled[0]:
+            self.join_array_kind(name, self.info.kinds[id(args[0])] if args else UNDEF, site)
+        return NUM
+
+    def array_write(self, target, kind: Kind) -> None:
+        """`A[i] = v` (or compound): only where i is provably an element's index."""
+        name = target.obj.name
+        if self.info.arrays[name].queue:
+            raise self.refuse(f"assignment to an element of {name}, which shift()/push() rotate", target)
+        self.index_kind(self.expr(target.index), target.index)
+        t_is_index = self.info.mode != "func" and "t" not in self.info.locals
+        ranges = arrays.Ranges(t_is_index, self.constants, lambda n: resolve(self.info, self.frames, n)[0],
+                               counters=self.counter_bounds, assigned=self.plain,
+                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global")
+        a = self.info.arrays[name]
+        if a.growable:
+            r = ranges.bounds(target.index)
+            if r is None or r[0] < 0 or r[1] >= arrays.MAX_GROWN_LENGTH:
+                # counters' bounds settle between passes: refused only if still unproven then
+                self.deferred.append(self.refuse(f"write to {name}[i] where i is not provably an integer "
+                                                 f"from 0 to {arrays.MAX_GROWN_LENGTH - 1}", target.index))
+            elif r[1] + 1 > a.length:
+                a.length = int(r[1]) + 1      # the room the writes need (JS grows the array)
+                self.changed = True
+        elif not ranges.within(target.index, a.length):
+            self.deferred.append(self.refuse(f"write to {name}[i] where i is not provably an integer from 0 to "
+                                             f"{a.length - 1}", target.index))
+        self.join_array_kind(name, kind, target)
+
     def ref_type(self, k: Kind, node) -> str:
         types = {self.info.objects[o].type for o in k.objs}
         if len(types) != 1:
@@ -701,8 +1091,16 @@ class Analyzer:
         """The kind of an expression; `discard`: its value is not used (function
         definitions are allowed there)."""
         if discard:
-            if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.Func):
-                return self.note(node, self.define_function(node))
+            if defined_function(node) is not None:
+                for a in function_definitions(node):      # `f = g = x => ...`: g, then f
+                    self.note(a, self.define_function(a))
+                return self.note(node, NUM)
+            if self.is_array_definition(node):
+                return self.note(node, self.define_array(node))
+            if self.is_math_alias_definition(node):
+                if resolve(self.info, self.frames, node.target.name)[0] != "global":
+                    raise self.refuse(f"function stored in the local variable {node.target.name}", node)
+                return self.note(node, NUM)
             if isinstance(node, P.Sequence):
                 for e in node.exprs:
                     self.expr(e, discard=True)
@@ -726,7 +1124,8 @@ class Analyzer:
     def has_definition(self, node) -> bool:
         """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
         return any(
-            isinstance(c, P.Assign) and isinstance(c.value, P.Func) or
+            defined_function(c) is not None or self.is_array_definition(c) or
+            self.is_math_alias_definition(c) or
             isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
             for c in P.children(node))
 
@@ -740,7 +1139,7 @@ class Analyzer:
             name = self.global_member(target)
             if name is None:
                 raise self.refuse("function stored in " + _construct_name(target), node)
-        self.create_function(node.value, name, node)
+        self.create_function(defined_function(node), name, node)
         return NUM
 
     def x_Num(self, node) -> Kind:
@@ -825,6 +1224,15 @@ class Analyzer:
         raise self.refuse("'**' (needs the fdlibm port)", pos)
 
     def x_Update(self, node) -> Kind:
+        t = node.target
+        if isinstance(t, P.Ident) and t.name in self.counter_starts and \
+                resolve(self.info, self.frames, t.name)[0] == "global":
+            if self.loops_open:
+                if t.name not in self.unbounded:
+                    self.unbounded.add(t.name)
+                    self.changed = True
+            else:
+                self.increments[t.name] += 1
         self.assign_target(node.target, NUM, read=True)
         return NUM
 
@@ -870,6 +1278,9 @@ class Analyzer:
             return
         if isinstance(target, P.Member) and isinstance(target.obj, P.Ident) and target.obj.name == "Math":
             return  # Math is frozen: ignored
+        if isinstance(target, P.Index) and not target.optional and self.array_holder(target.obj):
+            self.array_write(target, kind)
+            return
         raise self.refuse("assignment to " + _construct_name(target), target)
 
     def global_member(self, node) -> str | None:
@@ -882,7 +1293,17 @@ class Analyzer:
         return None
 
     def x_Member(self, node) -> Kind:
+        if node.prop == "length" and not node.optional and self.array_param(node.obj) is not None:
+            return NUM
+        if node.prop == "length" and not node.optional and self.array_holder(node.obj):
+            if self.info.arrays[node.obj.name].growable:
+                raise self.refuse(f"{node.obj.name}.length of an array that writes grow", node)
+            return NUM
         gname = self.global_member(node)
+        if gname is not None and gname in self.info.arrays:
+            raise self.refuse(f"array {gname} used through {_construct_name(node)}", node)
+        if gname is not None and gname in self.info.math_aliases:
+            raise self.refuse(f"function value {gname} used as a value", node)
         if gname is not None and gname in self.info.func_globals:
             raise self.refuse(f"function {gname} used as a value", node)
         if gname is not None:
@@ -920,6 +1341,25 @@ class Analyzer:
         if node.optional:
             raise self.refuse("optional chaining", node)
         obj = node.obj
+        bound = self.array_param(obj)
+        if bound is not None:
+            self.index_kind(self.expr(node.index), node.index)
+            return _with_undef(self.info.param_array_kinds.get((bound[0].fid, obj.name), UNDEF), True)
+        if self.array_holder(obj):
+            self.index_kind(self.expr(node.index), node.index)
+            return _with_undef(self.info.array_kinds.get(obj.name, UNDEF), True)
+        if arrays.is_nested_table(obj, const_number):
+            k = None
+            for row in obj.obj.elements:
+                rk = self.array_elements(row)
+                k = rk if k is None else k.join(rk)
+            if k.base in ("ref", "invalid"):
+                raise self.refuse("array of computed values used as a value", obj.obj)
+            self.note(obj.obj, k)
+            self.note(obj, _with_undef(k, True))
+            self.index_kind(self.expr(obj.index), obj.index)
+            self.index_kind(self.expr(node.index), node.index)
+            return _with_undef(k, True)
         if isinstance(obj, P.Str):
             self.index_kind(self.expr(node.index), node.index)
             return Kind("str", True)
@@ -946,9 +1386,21 @@ class Analyzer:
         for a in node.args:
             if isinstance(a, P.Spread):
                 raise self.refuse("spread arguments", a)
-        name = None
-        if isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals:
+        if arrays.queue_call(node) and self.array_holder(callee.obj):
+            kinds = [self.expr(a) for a in node.args]
+            if arrays.queue_call(node) == "push":
+                self.join_array_kind(callee.obj.name, kinds[0], node)
+                return NUM
+            return _with_undef(self.info.array_kinds.get(callee.obj.name, UNDEF), True)
+        name = self.function_param(callee)
+        if name is not None:
+            pass
+        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals:
+            if resolve(self.info, self.frames, callee.name)[0] != "song":
+                raise self.refuse(f"call of {callee.name}, a variable", callee)
             name = callee.name
+        elif self.math_alias(callee):
+            name = self.info.math_aliases[callee.name]
         elif isinstance(callee, P.Member) and isinstance(callee.obj, P.Ident) and \
                 callee.obj.name == "Math" and not callee.optional:
             name = callee.prop

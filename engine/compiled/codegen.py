@@ -10,26 +10,34 @@ call returned an array. `state` holds the song's globals: for global k, state[2k
 the value and state[2k+1] its status (0: never assigned -> reading it throws a
 ReferenceError; 1: a value; 2: undefined). Every value is a double (a JS number);
 booleans are 0/1, one-character strings their UTF-16 code unit, with a separate i1
-"is undefined" flag where the analysis says a value may be undefined.
+"is undefined" flag where the analysis says a value may be undefined. A value proven to be
+an exact integer also carries it as an i64 with bounds (engine.compiled.integers): then
+ToInt32 is a truncation, `%` an integer remainder and + - * stay in integers; constant
+subexpressions (fdlibm calls included) are folded while generating.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import parser as P
+from engine.compiled import arrays, integers, parser as P
 from engine.compiled.analysis import (
-    MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve)
+    MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
+    defined_function, function_definitions)
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
-                                      utf16_units)
+                                      to_int32, utf16_units)
 
 FDLIBM_SYMBOL_PREFIX = "bytebeat_fdlibm_"
 # LLVM's IR optimizer gets slow (seconds to minutes) on huge kernels: beyond these sizes the
 # kernel is compiled without IR optimizations (still correct, slower to run).
 MAX_OPTIMIZED_ARRAY_CELLS = 4096
 MAX_OPTIMIZED_IR = 4_000_000
+# the kernel's contract: 0 <= t <= T_MAX. Renders stay far below (at most 384 kHz x 3600 s
+# = 1.4e9 samples); the bound keeps products such as t*15 exact integers (2^53 at most)
+T_MAX = 1 << 32
 LOOP_BUDGET = 1 << 31      # loop iterations per fill() call before the kernel gives up (returns -1)
 DBL = ir.DoubleType()
 I1 = ir.IntType(1)
@@ -53,6 +61,8 @@ class Val:
     base: str            # num | bool | str | any | numbool
     d: ir.Value          # the number (str: the code unit)
     u: ir.Value | None   # i1 "is undefined", None when it cannot be
+    i: ir.Value | None = None                # i64 equal to d, when d is proven an integer
+    rng: tuple[int, int] | None = None       # bounds of i (engine.compiled.integers)
 
 
 UNDEF_VAL = Val("undef", dconst(NAN), TRUE)
@@ -74,6 +84,7 @@ class CodeGen:
         self.frames: list[Frame] = []
         self.loops: list = []
         self.array_cells = 0      # elements of computed array literals (costly for LLVM's optimizer)
+        self.layout = info.array_layout()   # mutable arrays' places in the state
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str) -> str:
@@ -200,6 +211,8 @@ class CodeGen:
         b = self.b
         if v.base == "undef":
             return FALSE
+        if v.i is not None:
+            return b.icmp_signed("!=", v.i, ir.Constant(I64, 0))
         if v.base == "ref":
             t = b.fcmp_ordered("!=", self.object_table("truthy", v.d), dconst(0.0))
         elif v.base == "str":
@@ -360,6 +373,8 @@ class CodeGen:
             kind = self.local_kind(name)
             return Val(kind.base, self.b.load(dp), self.b.load(up) if up is not None else None)
         if name == "t":
+            if self.info.mode != "func":
+                return Val("num", self.tval, None, self.tint, (0, T_MAX))
             return Val("num", self.tval, None)
         if name in MATH_CONSTANTS:
             return Val("num", dconst(MATH_CONSTANTS[name]), None)
@@ -422,7 +437,8 @@ class CodeGen:
 
         b.position_at_end(body)
         self.index = i
-        self.tval = b.sitofp(b.add(self.t0, i), DBL)
+        self.tint = b.add(self.t0, i)
+        self.tval = b.sitofp(self.tint, DBL)
         if self.info.mode == "func":
             self.tval = b.fdiv(self.tval, dconst(self.info.rate))   # Funcbeat: time in seconds
         for name, (dp, up) in self.local_slots.items():
@@ -496,8 +512,15 @@ class CodeGen:
 
     def expr(self, node, discard: bool = False) -> Val:
         if discard:
-            if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.Func):
-                self.define_function(node)
+            if defined_function(node) is not None:
+                for a in reversed(function_definitions(node)):    # `f = g = x => ...`: g, then f
+                    self.define_function(a)
+                return Val("num", dconst(NAN), None)
+            if self.is_array_definition(node):
+                self.define_array(node)
+                return Val("num", dconst(NAN), None)
+            if self.is_math_alias_definition(node):
+                self.write_global(node.target.name, Val("num", dconst(0.0), None))   # now defined
                 return Val("num", dconst(NAN), None)
             if isinstance(node, P.Sequence):
                 for e in node.exprs:
@@ -509,7 +532,8 @@ class CodeGen:
         return getattr(self, "x_" + type(node).__name__)(node)
 
     def has_definition(self, node) -> bool:
-        return any(isinstance(c, P.Assign) and isinstance(c.value, P.Func) or
+        return any(defined_function(c) is not None or self.is_array_definition(c) or
+                   self.is_math_alias_definition(c) or
                    isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
                    for c in P.children(node))
 
@@ -544,7 +568,7 @@ class CodeGen:
     def define_function(self, node) -> None:
         """`f = <function literal>`: mark the global defined and snapshot what it captures."""
         name = self.global_name_of(node.target)
-        fid = self.info.func_ids[id(node.value)]
+        fid = self.info.func_ids[id(defined_function(node))]
         for cname in self.info.captures.get(fid, ()):
             v = self.convert(self.read_var(cname), self.info.capture_kinds[(fid, cname)])
             vp, up = self.capture_ptrs(fid, cname)
@@ -560,7 +584,9 @@ class CodeGen:
     def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False) -> Val:
         b = self.b
         func = self.info.funcs[fid]
-        arg_vals = [self.expr(a) for a in args]
+        arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
+                    self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
+                    for a in args]
         frame = Frame(fid, snapshot, toplevel)
         params = [p.target.name for p in func.params]
         for name in self.info.local_names[fid]:
@@ -576,6 +602,15 @@ class CodeGen:
         try:
             for i, p in enumerate(func.params):
                 name = p.target.name
+                if i < len(arg_vals) and isinstance(arg_vals[i], str):
+                    frame.arrays[name] = arg_vals[i]      # an array passed by reference
+                    continue
+                if i < len(arg_vals) and isinstance(arg_vals[i], tuple):
+                    frame.funcs[name] = arg_vals[i][0]    # a Math function
+                    continue
+                if i >= len(arg_vals) and p.default is not None and id(p.default) in self.info.function_args:
+                    frame.funcs[name] = self.function_argument(p.default)[0]
+                    continue
                 kind = self.info.var_kinds.get((fid, name), UNDEF)
                 v = arg_vals[i] if i < len(arg_vals) else UNDEF_VAL
                 if p.default is not None and v.u is not None:
@@ -690,6 +725,9 @@ class CodeGen:
         b.position_at_end(done)
 
     def x_Num(self, node) -> Val:
+        fact = integers.literal(node.value)
+        if fact is not None:
+            return Val("num", dconst(node.value), None, *fact)
         return Val("num", dconst(node.value), None)
 
     def x_Str(self, node) -> Val:
@@ -702,7 +740,8 @@ class CodeGen:
         return Val("ref", dconst(float(self.info.object_ids[id(node)])), None)
 
     def x_Literal(self, node) -> Val:
-        return Val("bool", dconst(1.0 if node.value else 0.0), None)
+        k = 1 if node.value else 0
+        return Val("bool", dconst(float(k)), None, ir.Constant(I64, k), (k, k))
 
     def x_Ident(self, node) -> Val:
         return self.read_var(node.name)
@@ -778,16 +817,24 @@ class CodeGen:
         if node.op == "!":
             return Val("bool", b.uitofp(b.not_(self.truthy(v)), DBL), None)
         d = self.to_number(v)
+        k = constant_of(d)
+        if k is not None and node.op in "-~":
+            return Val("num", dconst(-k if node.op == "-" else float(~to_int32(k))), None)
         if node.op == "-":
             return Val("num", b.fneg(d), None)
         if node.op == "+":
             return Val("num", d, None)
         if node.op == "~":
-            return Val("num", b.sitofp(b.xor(self.toint32(d), ir.Constant(I32, -1)), DBL), None)
+            x = integers.to_int32(b, v.i) if v.i is not None else self.toint32(d)
+            r = b.xor(x, ir.Constant(I32, -1))
+            return Val("num", b.sitofp(r, DBL), None, b.sext(r, I64), integers.INT32)
         raise AssertionError(node.op)
 
     def arith(self, op: str, a: ir.Value, c: ir.Value, exponent_node=None) -> ir.Value:
         b = self.b
+        folded = fold_binary(op, constant_of(a), constant_of(c), self.fdlibm_scalar)
+        if folded is not None and (op != "**" or "pow" in self.info.fdlibm):
+            return dconst(folded)
         if op == "+":
             return b.fadd(a, c)
         if op == "-":
@@ -835,12 +882,25 @@ class CodeGen:
         return self.fdlibm_call("pow", x, y)
 
     def fdlibm_call(self, name: str, *args) -> ir.Value:
+        consts = [constant_of(a) for a in args]
+        if all(k is not None for k in consts):
+            # folded with the port's own machine code: exactly the value a call would give
+            return dconst(self.fdlibm_scalar(name)(*consts))
         symbol = FDLIBM_SYMBOL_PREFIX + name
         f = self.module.globals.get(symbol)
         if f is None:
             # resolved by the JIT to the port's C function (kernel.register_fdlibm_symbols)
             f = ir.Function(self.module, ir.FunctionType(DBL, [DBL] * len(args)), symbol)
+            # pure functions: LLVM may share repeated calls
+            for attr in ("nounwind", "readnone"):
+                f.attributes.add(attr)
         return self.b.call(f, list(args))
+
+    def fdlibm_scalar(self, name: str):
+        """The port's function `name` callable from Python (for constant folding)."""
+        from engine.compiled.analysis import fdlibm_addresses  # noqa: PLC0415
+        arity = 2 if name in ("atan2", "pow") else 1
+        return ctypes.CFUNCTYPE(ctypes.c_double, *[ctypes.c_double] * arity)(fdlibm_addresses()[name])
 
     def compare(self, op: str, a: Val, c: Val) -> ir.Value:
         b = self.b
@@ -875,6 +935,13 @@ class CodeGen:
     def x_Binary(self, node) -> Val:
         a = self.expr(node.left)
         c = self.expr(node.right)
+        if a.i is not None and c.i is not None and not (isinstance(a.i, ir.Constant) and isinstance(c.i, ir.Constant)):
+            if node.op in ("<", ">", "<=", ">=", "==", "!=") or node.op in ("===", "!==") and a.base == c.base:
+                r = integers.compare(self.b, node.op, a.i, c.i)
+                return Val("bool", self.b.uitofp(r, DBL), None, self.b.zext(r, I64), (0, 1))
+            exact = integers.binary(self.b, node.op, a.i, a.rng, c.i, c.rng)
+            if exact is not None:
+                return Val("num", exact[0], None, exact[1], exact[2])
         if node.op in ("<", ">", "<=", ">=", "==", "!=", "===", "!=="):
             return Val("bool", self.b.uitofp(self.compare(node.op, a, c), DBL), None)
         return Val("num", self.arith(node.op, self.to_number(a), self.to_number(c), node.right), None)
@@ -892,6 +959,8 @@ class CodeGen:
             if name in BUILTIN_GLOBALS:
                 return (lambda: self.read_var(name)), (lambda v: None)
             return (lambda: self.read_global(name, soft=True)), (lambda v: self.write_global(name, v))
+        if isinstance(target, P.Index) and self.array_holder(target.obj):
+            return self.array_element_ref(target)
         raise AssertionError(type(target).__name__)
 
     def x_Update(self, node) -> Val:
@@ -938,6 +1007,13 @@ class CodeGen:
     # ------------------------------------------------------------ members, indexing, calls
     def x_Member(self, node) -> Val:
         obj = node.obj
+        if node.prop == "length" and self.array_param(obj) is not None:
+            return Val("num", dconst(float(self.info.arrays[self.array_param(obj)].length)), None)
+        if node.prop == "length" and self.array_holder(obj):
+            self.read_global(obj.name, soft=False)      # ReferenceError before the array exists
+            if self.info.arrays[obj.name].queue:
+                return Val("num", self.b.load(self.queue_ptrs(obj.name)[1]), None)
+            return Val("num", dconst(float(self.info.arrays[obj.name].length)), None)
         if isinstance(obj, P.Ident) and obj.name == "Math":
             return Val("num", dconst(MATH_CONSTANTS[node.prop]), None)
         if node.prop == "length" and isinstance(obj, P.Str):
@@ -967,9 +1043,240 @@ class CodeGen:
         g = self.table(values)
         return self.b.load(self.b.gep(g, [ir.Constant(I64, 0), k]))
 
+    # ------------------------------------------------------------ mutable arrays (in the state)
+    def is_math_alias_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.math_aliases and (
+                isinstance(node.value, P.Ident) or isinstance(node.value, P.Member))
+
+    def is_array_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.arrays and self.info.arrays[node.target.name].assign is node
+
+    def array_holder(self, node) -> bool:
+        return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def array_param(self, node):
+        """The storage key of an array parameter of an inlined call, else None."""
+        if isinstance(node, P.Ident):
+            where = resolve(self.info, self.frames, node.name)
+            if where[0] == "fn" and node.name in where[1].arrays:
+                return where[1].arrays[node.name]
+        return None
+
+    def function_param(self, node):
+        if isinstance(node, P.Ident):
+            where = resolve(self.info, self.frames, node.name)
+            if where[0] == "fn" and node.name in where[1].funcs:
+                return where[1].funcs[node.name]
+        return None
+
+    def function_argument(self, node) -> tuple:
+        """(Math function name,) of an argument that passes one (analysis chose which)."""
+        bound = self.function_param(node)
+        if bound is not None:
+            return (bound,)
+        if isinstance(node, P.Member):
+            return (node.prop,)
+        if node.name in self.info.math_aliases and resolve(self.info, self.frames, node.name)[0] == "global":
+            vp, sp = self.global_ptrs(node.name)      # the alias read before its assignment
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return (self.info.math_aliases[node.name],)
+        return (node.name,)
+
+    def array_argument(self, node) -> str:
+        """Evaluate an argument that passes an array by reference (analysis chose which):
+        the storage key of an array parameter or holder, or a computed literal stored now."""
+        key = self.array_param(node)
+        if key is not None:
+            return key
+        if isinstance(node, P.Ident):
+            self.read_global(node.name, soft=False)     # ReferenceError before the array exists
+            return node.name
+        key = f"[]@{node.pos}"
+        vals = [UNDEF_VAL if e is None else self.expr(e) for e in node.elements]
+        for j, v in enumerate(vals):
+            self.store_cell(key, ir.Constant(I64, j), v)
+        return key
+
+    def array_kind(self, name: str) -> Kind:
+        return self.info.array_kinds.get(name, UNDEF)
+
+    def array_cell(self, name: str, k):
+        """(value ptr, undefined-flag ptr or None) of element k (i64) of the holder's array."""
+        voff, foff, _, _ = self.layout[name]
+        b = self.b
+        vp = b.gep(self.state, [b.add(ir.Constant(I64, voff), k)])
+        fp = b.gep(self.state, [b.add(ir.Constant(I64, foff), k)]) if foff is not None else None
+        return vp, fp
+
+    def load_cell(self, name: str, k, out_of_range=None) -> Val:
+        kind = self.array_kind(name)
+        vp, fp = self.array_cell(name, k)
+        u = self.b.fcmp_ordered("!=", self.b.load(fp), dconst(0.0)) if fp is not None else None
+        if out_of_range is not None:
+            u = out_of_range if u is None else self.b.or_(out_of_range, u)
+        return Val(kind.base, self.b.load(vp), u)
+
+    def store_cell(self, name: str, k, v: Val) -> None:
+        kind = self.array_kind(name)
+        v = self.convert(v, Kind(kind.base, kind.undef))
+        vp, fp = self.array_cell(name, k)
+        self.b.store(v.d, vp)
+        if fp is not None:
+            self.b.store(self.b.uitofp(v.u, DBL), fp)
+
+    def array_read(self, node) -> Val:
+        """`A[i]`: undefined outside the elements (no other property can exist)."""
+        name = node.obj.name
+        self.read_global(name, soft=False)
+        idx = self.to_number(self.expr(node.index))
+        if self.info.arrays[name].queue:
+            b = self.b
+            head_p, len_p = self.queue_ptrs(name)
+            n = b.load(len_p)
+            ok = b.and_(b.fcmp_ordered(">=", idx, dconst(0.0)), b.fcmp_ordered("<", idx, n))
+            ok = b.and_(ok, b.fcmp_ordered("==", self.call_intr("llvm.floor", idx), idx))
+            k = self.ring_index(b.load(head_p), b.select(ok, idx, dconst(0.0)), name)
+            return self.load_cell(name, k, b.not_(ok))
+        ok, k = self.index_in_range(idx, self.info.arrays[name].length)
+        return self.load_cell(name, k, self.b.not_(ok))
+
+    def queue_ptrs(self, name: str):
+        """(head ptr, length ptr) of a queue array (doubles in the state)."""
+        qoff = self.layout[name][3]
+        return (self.b.gep(self.state, [ir.Constant(I64, qoff)]),
+                self.b.gep(self.state, [ir.Constant(I64, qoff + 1)]))
+
+    def ring_index(self, head, offset, name: str):
+        """i64 cell of element `offset` (double, 0 <= offset < L) counted from `head`."""
+        b = self.b
+        cap = float(self.info.arrays[name].length)
+        pos = b.fadd(head, offset)
+        pos = b.select(b.fcmp_ordered(">=", pos, dconst(cap)), b.fsub(pos, dconst(cap)), pos)
+        return b.fptosi(pos, I64)
+
+    def queue_call(self, node) -> Val:
+        """`A.shift()`: the first element (undefined when empty); `A.push(v)`: the new length
+        (analysis proved the length stays within the buffer)."""
+        b = self.b
+        name = node.callee.obj.name
+        self.read_global(name, soft=False)
+        args = [self.expr(a) for a in node.args]
+        head_p, len_p = self.queue_ptrs(name)
+        head, n = b.load(head_p), b.load(len_p)
+        cap = float(self.info.arrays[name].length)
+        if node.callee.prop == "push":
+            self.store_cell(name, self.ring_index(head, n, name), args[0])
+            n1 = b.fadd(n, dconst(1.0))
+            b.store(n1, len_p)
+            return Val("num", n1, None)
+        nonempty = b.fcmp_ordered(">", n, dconst(0.0))
+        v = self.load_cell(name, b.fptosi(head, I64), b.not_(nonempty))
+        h1 = b.fadd(head, dconst(1.0))
+        h1 = b.select(b.fcmp_ordered(">=", h1, dconst(cap)), dconst(0.0), h1)
+        b.store(b.select(nonempty, h1, head), head_p)
+        b.store(b.select(nonempty, b.fsub(n, dconst(1.0)), n), len_p)
+        return v
+
+    def array_element_ref(self, target):
+        """(read, write) of `A[i]` as an assignment target; analysis proved i an element index."""
+        name = target.obj.name
+        self.read_global(name, soft=False)
+        idx = self.to_number(self.expr(target.index))
+        k = self.b.fptosi(idx, I64)
+        return (lambda: self.load_cell(name, k)), (lambda v: self.store_cell(name, k, v))
+
+    def define_array(self, node) -> None:
+        """`A = <site>`: evaluate the site into A's storage, then mark A assigned."""
+        name = node.target.name
+        a = self.info.arrays[name]
+        site = a.site
+        b = self.b
+        if isinstance(site, P.ArrayLit):
+            vals = [UNDEF_VAL if e is None else self.expr(e) for e in site.elements]
+            for j, v in enumerate(vals):
+                self.store_cell(name, ir.Constant(I64, j), v)
+            if a.growable:
+                self.fill_cells(name, 0, a.length, UNDEF_VAL)     # `[]`: holes wherever writes go
+        else:
+            fill = arrays.fill_call_parts(site)
+            self.expr(arrays.array_constructor_length(fill[0] if fill else site))
+            args = [self.expr(x) for x in fill[1]] if fill else []
+            value = args[0] if args else UNDEF_VAL
+            start, end = a.filled
+            self.fill_cells(name, 0, start, UNDEF_VAL)
+            self.fill_cells(name, start, end, value)
+            self.fill_cells(name, end, a.length, UNDEF_VAL)
+        if a.queue:
+            head_p, len_p = self.queue_ptrs(name)
+            b.store(dconst(0.0), head_p)
+            b.store(dconst(float(a.length)), len_p)
+        self.write_global(name, Val("num", dconst(0.0), None))
+
+    def fill_cells(self, name: str, lo: int, hi: int, v: Val) -> None:
+        if hi <= lo:
+            return
+        b = self.b
+        pre = b.block
+        loop, done = self.block("fill"), self.block("filled")
+        b.branch(loop)
+        b.position_at_end(loop)
+        k = b.phi(I64)
+        k.add_incoming(ir.Constant(I64, lo), pre)
+        self.store_cell(name, k, v)
+        nxt = b.add(k, ir.Constant(I64, 1))
+        k.add_incoming(nxt, b.block)
+        b.cbranch(b.icmp_signed("<", nxt, ir.Constant(I64, hi)), loop, done)
+        b.position_at_end(done)
+
+    def nested_table_read(self, node) -> Val:
+        """`[[..], [..]][i][j]`: every element (in order), then i, then j; a row index
+        outside the rows reads a property of undefined, which throws."""
+        b = self.b
+        rows = node.obj.obj.elements
+        kind = self.kind(node.obj.obj)
+        cell = Kind(kind.base, True)
+        vals = [[UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements] for r in rows]
+        i = self.to_number(self.expr(node.obj.index))
+        j = self.to_number(self.expr(node.index))
+        ok_i, ki = self.index_in_range(i, len(rows))
+        self.throw_unless(ok_i)
+        flat = [v for r in vals for v in r]
+        offsets, off = [], 0
+        for r in vals:
+            offsets.append(float(off))
+            off += len(r)
+        length = self.load_table([float(len(r)) for r in vals], ki)
+        ok_j = b.and_(b.fcmp_ordered(">=", j, dconst(0.0)), b.fcmp_ordered("<", j, length))
+        ok_j = b.and_(ok_j, b.fcmp_ordered("==", self.call_intr("llvm.floor", j), j))
+        if not flat:
+            return Val(kind.base, dconst(NAN), TRUE)
+        pos = b.fptosi(b.fadd(self.load_table(offsets, ki), b.select(ok_j, j, dconst(0.0))), I64)
+        self.array_cells += len(flat)
+        with b.goto_block(self.entry_builder_block):
+            darr = b.alloca(ir.ArrayType(DBL, len(flat)))
+            uarr = b.alloca(ir.ArrayType(I1, len(flat)))
+        for n, v in enumerate(flat):
+            b.store(v.d, b.gep(darr, [ir.Constant(I64, 0), ir.Constant(I64, n)]))
+            b.store(v.u if v.u is not None else FALSE, b.gep(uarr, [ir.Constant(I64, 0), ir.Constant(I64, n)]))
+        d = b.load(b.gep(darr, [ir.Constant(I64, 0), pos]))
+        u = b.or_(b.not_(ok_j), b.load(b.gep(uarr, [ir.Constant(I64, 0), pos])))
+        return Val(kind.base, d, u)
+
     def x_Index(self, node) -> Val:
         b = self.b
         obj = node.obj
+        key = self.array_param(obj)
+        if key is not None:
+            idx = self.to_number(self.expr(node.index))
+            ok, k = self.index_in_range(idx, self.info.arrays[key].length)
+            return self.convert(self.load_cell(key, k, b.not_(ok)), self.kind(node))
+        if self.array_holder(obj):
+            return self.array_read(node)
+        if arrays.is_nested_table(obj, const_number):
+            return self.nested_table_read(node)
         if not isinstance(obj, (P.Str, P.ArrayLit)):
             v = self.expr(obj)
             idx = self.to_number(self.expr(node.index))
@@ -1013,6 +1320,8 @@ class CodeGen:
     def x_Call(self, node) -> Val:
         callee = node.callee
         b = self.b
+        if arrays.queue_call(node) and self.array_holder(callee.obj):
+            return self.queue_call(node)
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not isinstance(callee.obj, P.Str):
             v = self.expr(callee.obj)
             args = [self.expr(a) for a in node.args]
@@ -1058,6 +1367,13 @@ class CodeGen:
                 r = b.fcmp_ordered("<", self.call_intr("llvm.fabs", x), dconst(math.inf))
             return Val("bool", b.uitofp(r, DBL), None)
         name = callee.name if isinstance(callee, P.Ident) else callee.prop
+        if self.function_param(callee) is not None:
+            name = self.function_param(callee)
+        elif isinstance(callee, P.Ident) and callee.name in self.info.math_aliases and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            vp, sp = self.global_ptrs(callee.name)     # `s(x)` before `s=sin` ran: ReferenceError
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            name = self.info.math_aliases[callee.name]
         if name == "int":
             name = "floor"
         args = [self.to_number(self.expr(a)) for a in node.args]
@@ -1156,6 +1472,53 @@ class CodeGen:
             tie = b.bitcast(b.or_(xi, yi), DBL)     # min(+0, -0) = -0
             r = b.select(b.fcmp_ordered("<", x, y), x, b.select(b.fcmp_ordered("<", y, x), y, tie))
         return b.select(nan, dconst(NAN), r)
+
+
+def constant_of(v) -> float | None:
+    """The value of a double constant, else None."""
+    if isinstance(v, ir.Constant) and v.type == DBL and isinstance(v.constant, float):
+        return v.constant
+    return None
+
+
+def fold_binary(op: str, a: float | None, c: float | None, fdlibm) -> float | None:
+    """JavaScript's `a op c` for two constant numbers (None when not both constant):
+    Python floats are IEEE doubles, so + - * and fmod give exactly the machine's result;
+    the cases Python raises on are spelled out; ** is the port's pow (fdlibm("pow"))."""
+    if a is None or c is None:
+        return None
+    if op == "+":
+        return a + c
+    if op == "-":
+        return a - c
+    if op == "*":
+        return a * c
+    if op == "/":
+        if c != 0:
+            return a / c
+        if a != a or a == 0:
+            return NAN
+        return math.copysign(math.inf, a) * math.copysign(1.0, c)
+    if op == "%":
+        if a != a or c != c or math.isinf(a) or c == 0:
+            return NAN
+        return math.fmod(a, c)
+    if op == "**":
+        return fdlibm("pow")(a, c)
+    x, y = to_int32(a), to_int32(c) & 31
+    if op == "&":
+        return float(x & to_int32(c))
+    if op == "|":
+        return float(x | to_int32(c))
+    if op == "^":
+        return float(x ^ to_int32(c))
+    if op == "<<":
+        return float(to_int32(float((x << y) & 0xFFFFFFFF)))
+    if op == ">>":
+        return float(x >> y)
+    if op == ">>>":
+        return float((x & 0xFFFFFFFF) >> y)
+    return None
 
 
 def struct_key(v: float):

@@ -1,91 +1,50 @@
-"""Stage 5: LLVM IR text -> machine code (llvmlite MCJIT), and the runner around it.
+"""Compiled kernels and the runner around them.
 
-One target machine per process; compiled kernels are cached in memory by
-(code, mode, rate). A `CompiledSong` runs the player's test call at t = 0 on creation
-and then fills blocks: its state (the song's globals) persists between calls.
+Kernels are compiled by engine.compiled.jit (quick code first, optimized code swapped in
+when ready) and cached in memory by (code, mode, rate); their optimized machine code is
+also kept on disk by the IR's digest (engine.compiled.objcache). A `CompiledSong` runs the
+player's test call at t = 0 on creation and then fills blocks: its state (the song's
+globals) persists between calls.
 """
 from __future__ import annotations
 
 import ctypes
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import llvmlite.binding as llvm
 import numpy as np
 
-from engine.compiled.analysis import SongInfo, fdlibm_addresses
-from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX, LOOP_BUDGET
-from engine.errors import SongRuntimeError
+from engine.compiled.analysis import SongInfo
+from engine.compiled.codegen import LOOP_BUDGET, T_MAX
+from engine.compiled.jit import compile_kernel
+# re-exported: engine.compiled.warm_up imports these two from here
+from engine.compiled.jit import register_fdlibm_symbols, target_machine  # noqa: F401
+from engine.errors import InvalidRequestError, SongRuntimeError
 
 _FILL_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p)
 _lock = threading.RLock()
-_target_machine = None
-_engine = None
-_serial = 0
 CACHE_SIZE = 64
-
-
-def target_machine():
-    """The process's one target machine (owned by the process's one MCJIT engine)."""
-    global _target_machine, _engine
-    if _target_machine is None:
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
-        target = llvm.Target.from_default_triple()
-        _target_machine = target.create_target_machine(opt=2, jit=True)
-        empty = llvm.parse_assembly("")
-        empty.triple = llvm.get_process_triple()
-        _engine = llvm.create_mcjit_compiler(empty, _target_machine)
-    return _target_machine
 
 
 @dataclass
 class Kernel:
-    """A compiled song: the machine-code fill function and what its state needs."""
+    """A compiled song: the machine-code fill function and what its state needs. `fill`
+    starts as quick code and is replaced by optimized code (same results) when ready."""
     info: SongInfo
     ir_text: str
-    engine: object
-    fill: object       # ctypes function
+    fill: object = None          # ctypes function
+    optimized: threading.Event = field(default_factory=threading.Event)
+    signature = _FILL_TYPE
+
+    @property
+    def optimize(self) -> bool:
+        return self.info.optimize
 
     @property
     def state_size(self) -> int:
         return self.info.state_size
-
-
-def compile_ir(ir_text: str, optimize: bool = True):
-    """Optimize (O2) and add the module to the process's engine; returns (module, fill)."""
-    global _serial
-    with _lock:
-        tm = target_machine()
-        _serial += 1
-        name = f"fill_{_serial}"
-        mod = llvm.parse_assembly(ir_text.replace('@"fill"', f'@"{name}"'))
-        mod.triple = llvm.get_process_triple()
-        mod.verify()
-        if FDLIBM_SYMBOL_PREFIX in ir_text:
-            register_fdlibm_symbols()
-        if optimize:
-            pto = llvm.create_pipeline_tuning_options(speed_level=2)
-            pb = llvm.create_pass_builder(tm, pto)
-            pb.getModulePassManager().run(mod, pb)
-        _engine.add_module(mod)
-        _engine.finalize_object()
-        addr = _engine.get_function_address(name)
-        return mod, _FILL_TYPE(addr)
-
-
-_fdlibm_registered = False
-
-
-def register_fdlibm_symbols() -> None:
-    """Make the fdlibm port's C functions known to the JIT's symbol resolver."""
-    global _fdlibm_registered
-    if not _fdlibm_registered:
-        for name, addr in fdlibm_addresses().items():
-            llvm.add_symbol(FDLIBM_SYMBOL_PREFIX + name, addr)
-        _fdlibm_registered = True
 
 
 _cache: "OrderedDict[tuple, Kernel]" = OrderedDict()
@@ -99,8 +58,8 @@ def get_kernel(key: tuple, build) -> Kernel:
             _cache.move_to_end(key)
             return k
         info, ir_text = build()
-        engine, fill = compile_ir(ir_text, info.optimize)
-        k = Kernel(info, ir_text, engine, fill)
+        k = Kernel(info, ir_text)
+        compile_kernel(k)
         _cache[key] = k
         while len(_cache) > CACHE_SIZE:
             # the machine code stays mapped (runners may still use it); only the cache forgets it
@@ -152,6 +111,10 @@ class CompiledSong:
             return False
         assert left.dtype == np.float64 and right.dtype == np.float64 and len(right) == n
         assert left.flags.c_contiguous and right.flags.c_contiguous
+        if not 0 <= t0 <= T_MAX - n:
+            # the kernel's integer code relies on t being exact (engine.compiled.integers)
+            raise InvalidRequestError(f"sample index t0={t0} with {n} samples is out of range:"
+                                      f" the compiled tier takes 0 <= t <= 2**32")
         r = self.kernel.fill(left.ctypes.data, right.ctypes.data, int(t0), n, self.state.ctypes.data)
         if r < 0:
             raise SongRuntimeError(
@@ -161,3 +124,7 @@ class CompiledSong:
 
     def fill(self, t0: int, left: np.ndarray, right: np.ndarray) -> bool:
         return self._call(t0, left, right)
+
+    def wait_optimized(self, timeout: float | None = None) -> bool:
+        """Wait until the optimized code runs the song's next call (benchmarks, tests)."""
+        return self.kernel.optimized.wait(timeout)

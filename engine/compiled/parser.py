@@ -562,6 +562,8 @@ class Parser:
             if op in ("&&", "||", "??"):
                 self._check_nullish_mix(op, left, right, op_tok)
                 left = Logical(start, op, left, right, op_tok.pos)
+            elif op == "+" and isinstance(left, Str) and isinstance(right, Str):
+                left = Str(start, left.value + right.value)   # "ab" + "cd": the same string value
             else:
                 left = Binary(start, op, left, right, op_tok.pos)
 

@@ -77,7 +77,8 @@ def test_shift_counts_are_masked():
     ("'36364689'[2]*1", 3.0), ("'36364689'[2.5]*1", math.nan), ("'36364689'[-0]*1", 3.0),
     ("'36364689'[8]*1", math.nan), ("'ab'[0]*1", math.nan), ("[10,20,30][1]", 20.0),
     ("[10,20,30][1.5]", math.nan), ("[10,20,30][-1]", math.nan), ("[10,,30][1]", math.nan),
-    ("['1','2'][1]*3", 6.0), ("[t,t+1][1]", 1.0),
+    ("['1','2'][1]*3", 6.0), ("[t,t+1][1]", 1.0), ("('1'+'2')*1", 12.0), ("('ab'+'cd'+'e')[3]=='d'", 1.0),
+    ("('a'+'b').length", 2.0),
 ])
 def test_expression_values(code, expected):
     assert same(one(code), expected), (code, one(code), expected)

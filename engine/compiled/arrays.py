@@ -1,0 +1,358 @@
+"""Static facts about the song's mutable arrays (delay lines, tables of computed values).
+
+The compiled tier keeps an array in the kernel's state only where that is exact without a
+JS object model:
+
+* an *array site* is `Array(N).fill(v[, start[, end]])`, `new Array(N).fill(...)`,
+  `Array(N)` or an array literal with a computed element, where N is known statically;
+* the site's value is stored by `=` straight into one global (its *holder*), the only name
+  that ever refers to it; the holder is used only as `A[i]`, `A[i] = v` (and compound
+  assignments) and `A.length`. So re-running the site may reuse the site's storage: no
+  other reference to the old array can exist;
+* writes must provably land on an element (an integer index within the static length),
+  because JS would otherwise grow the array or add a named property. Reads may go
+  anywhere: outside the elements JS gives undefined, as the kernel does.
+
+This module finds the sites and proves index ranges; analysis.py applies the rules.
+"""
+from __future__ import annotations
+
+import math
+
+from engine.compiled import parser as P
+
+MAX_ARRAY_LENGTH = 1 << 24     # elements per array kept in the kernel's state (16 Mi doubles)
+MAX_GROWN_LENGTH = 1 << 16     # room kept for an array `[]` that writes grow
+MAX_SAFE_INTEGER = 2.0 ** 53 - 1
+
+
+def array_constructor_length(node):
+    """The length argument node of `Array(x)` / `new Array(x)`, else None."""
+    if isinstance(node, (P.Call, P.New)) and isinstance(node.callee, P.Ident) and \
+            node.callee.name == "Array" and len(node.args) == 1 and \
+            not isinstance(node.args[0], P.Spread) and not getattr(node, "optional", False):
+        return node.args[0]
+    return None
+
+
+def fill_call_parts(node):
+    """(constructor node, fill args) of `Array(x).fill(...)`, else None."""
+    if isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member) and \
+            node.callee.prop == "fill" and not node.callee.optional and \
+            array_constructor_length(node.callee.obj) is not None and \
+            not any(isinstance(a, P.Spread) for a in node.args):
+        return node.callee.obj, node.args
+    return None
+
+
+def is_computed_literal(node, const_number) -> bool:
+    """An array literal with at least one element that is not a constant."""
+    if not isinstance(node, P.ArrayLit) or any(isinstance(e, P.Spread) for e in node.elements):
+        return False
+    return any(e is not None and const_number(e) is None and not isinstance(e, (P.Str, P.ArrayLit))
+               for e in node.elements)
+
+
+def is_site(node, const_number) -> bool:
+    return fill_call_parts(node) is not None or array_constructor_length(node) is not None or \
+        is_computed_literal(node, const_number)
+
+
+def holder_assignments(tree_nodes, const_number) -> dict:
+    """{global name: [Assign nodes `name = <site>`]} over every node of the song."""
+    out: dict = {}
+    for n in tree_nodes:
+        if isinstance(n, P.Assign) and n.op == "=" and isinstance(n.target, P.Ident) and \
+                is_site(n.value, const_number):
+            out.setdefault(n.target.name, []).append(n)
+    return out
+
+
+def constant_assignments(tree_nodes, const_number) -> dict:
+    """{name: value} for names whose every assignment anywhere is `name = <the same constant>`
+    (so a successful read of such a global gives that value)."""
+    values: dict = {}
+    spoiled: set = set()
+    for n in tree_nodes:
+        if isinstance(n, P.Update):
+            spoiled.add(_target_name(n.target))
+        elif isinstance(n, P.Assign):
+            t = n.target
+            name = t.name if isinstance(t, P.Ident) else (t.prop if isinstance(t, P.Member) else None)
+            if name is None:
+                continue
+            c = const_number(n.value) if n.op == "=" and isinstance(t, P.Ident) else None
+            if c is None or (name in values and _key(values[name]) != _key(c)):
+                spoiled.add(name)
+            else:
+                values[name] = c
+        elif isinstance(n, P.VarDecl):
+            for target, _ in n.decls:
+                if isinstance(target, P.Ident):
+                    spoiled.add(target.name)
+        elif isinstance(n, P.Param) and isinstance(n.target, P.Ident):
+            spoiled.add(n.target.name)
+    return {k: v for k, v in values.items() if k not in spoiled}
+
+
+def _target_name(t):
+    """The variable an assignment target may change (`x`, `this.x`), else None."""
+    return t.name if isinstance(t, P.Ident) else (t.prop if isinstance(t, P.Member) else None)
+
+
+def _key(x: float):
+    return (math.copysign(1.0, x), x)
+
+
+def valid_length(x: float | None) -> int | None:
+    """`Array(x)` with a number x: a length when x is a uint32 (else JS throws a RangeError)."""
+    if x is None or not (0 <= x < 2 ** 32) or x != math.floor(x):
+        return None
+    return int(x)
+
+
+def fill_bounds(length: int, args: tuple, const_number):
+    """(start, end) that `.fill(v, start, end)` covers, when start/end are constants or
+    absent (ToIntegerOrInfinity, negative counts from the end); None otherwise."""
+    def rel(node, default):
+        if node is None:
+            return default
+        if isinstance(node, P.Ident) and node.name == "undefined":
+            return default
+        x = const_number(node)
+        if x is None:
+            return None
+        x = 0.0 if math.isnan(x) else (math.trunc(x) if math.isfinite(x) else x)
+        if x < 0:
+            return int(max(length + x, 0))
+        return int(min(x, length))
+    start = rel(args[1] if len(args) > 1 else None, 0)
+    end = rel(args[2] if len(args) > 2 else None, length)
+    if start is None or end is None:
+        return None
+    return start, max(start, end)
+
+
+def plain_assignments(tree_nodes) -> dict:
+    """{name: [value nodes]} for names assigned only by plain `name = value` (no compound
+    assignment, ++/--, declaration, parameter or property write of that name anywhere)."""
+    values: dict = {}
+    spoiled: set = set()
+    for n in tree_nodes:
+        if isinstance(n, P.Update):
+            spoiled.add(_target_name(n.target))
+        elif isinstance(n, P.Assign):
+            t = n.target
+            if isinstance(t, P.Ident) and n.op == "=":
+                values.setdefault(t.name, []).append(n.value)
+            elif isinstance(t, (P.Ident, P.Member)):
+                spoiled.add(t.name if isinstance(t, P.Ident) else t.prop)
+        elif isinstance(n, P.VarDecl):
+            spoiled.update(t.name for t, _ in n.decls if isinstance(t, P.Ident))
+        elif isinstance(n, P.Param) and isinstance(n.target, P.Ident):
+            spoiled.add(n.target.name)
+    return {k: v for k, v in values.items() if k not in spoiled}
+
+
+def counter_candidates(tree_nodes) -> dict:
+    """{name: largest constant} for globals changed only by `name = <integer >= 0>` and
+    `name++` / `++name` (a call counter such as `i = fi++` in filter helpers)."""
+    consts: dict = {}
+    spoiled: set = set()
+    increments: set = set()
+    for n in tree_nodes:
+        if isinstance(n, P.Update):
+            if n.op == "++" and isinstance(n.target, P.Ident):
+                increments.add(n.target.name)
+            else:
+                spoiled.add(_target_name(n.target))
+        elif isinstance(n, P.Assign):
+            t = n.target
+            name = t.name if isinstance(t, P.Ident) else (t.prop if isinstance(t, P.Member) else None)
+            if name is None:
+                continue
+            v = n.value.value if isinstance(n.value, P.Num) else None
+            if n.op == "=" and isinstance(t, P.Ident) and v is not None and v >= 0 and v == math.floor(v) \
+                    and v < 2 ** 31:
+                consts[name] = max(consts.get(name, 0.0), v)
+            else:
+                spoiled.add(name)
+        elif isinstance(n, P.VarDecl):
+            spoiled.update(t.name for t, _ in n.decls if isinstance(t, P.Ident))
+        elif isinstance(n, P.Param) and isinstance(n.target, P.Ident):
+            spoiled.add(n.target.name)
+    return {k: v for k, v in consts.items() if k in increments and k not in spoiled}
+
+
+def reset_every_sample(tree, name: str, harmless_call) -> bool:
+    """Does every call of the song set `name = <constant>` in a top-level comma item before
+    anything that could increment it (no ++ of it, no call other than harmless ones)?"""
+    items = tree.exprs if isinstance(tree, P.Sequence) else (tree,)
+    for item in items:
+        if isinstance(item, P.Assign) and item.op == "=" and isinstance(item.target, P.Ident) and \
+                item.target.name == name and isinstance(item.value, P.Num):
+            return True
+        stack = [item]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, P.Func):
+                continue
+            if isinstance(n, P.Update) and isinstance(n.target, P.Ident) and n.target.name == name:
+                return False
+            if isinstance(n, (P.Call, P.New)) and not harmless_call(n):
+                return False
+            stack.extend(P.children(n))
+    return False
+
+
+class Ranges:
+    """Interval + integrality of index expressions, from what is known statically:
+    the song's t (an integer >= 0 in Bytebeat/Floatbeat while the song never assigns it),
+    constants, globals assigned only one constant, call counters (`counters`: name ->
+    largest value) and globals assigned only plain values (`assigned`: name -> values,
+    read wherever they were assigned: their names go through `remote_where`)."""
+
+    def __init__(self, t_is_index: bool, constants: dict, where, counters=None, assigned=None,
+                 remote_where=None):
+        self.t_is_index = t_is_index
+        self.constants = constants
+        self.where = where     # name -> "song" | "capture" | "fn" | "global" at the read site
+        self.counters = counters or {}
+        self.assigned = assigned or {}
+        self.remote_where = remote_where
+        self.visiting: set = set()
+
+    def bounds(self, node):
+        """(lo, hi) with every value of `node` an integer in [lo, hi], or None."""
+        if isinstance(node, P.Num):
+            v = node.value
+            return (v, v) if v == math.floor(v) and abs(v) <= MAX_SAFE_INTEGER else None
+        if isinstance(node, P.Ident):
+            kind = self.where(node.name)
+            if node.name == "t" and kind in ("song", "capture") and self.t_is_index:
+                return (0.0, MAX_SAFE_INTEGER)
+            if kind == "global" and node.name in self.constants:
+                return self.bounds(P.Num(node.pos, self.constants[node.name]))
+            if kind == "global" and node.name in self.counters:
+                return (0.0, self.counters[node.name])
+            if kind == "global" and node.name in self.assigned and self.remote_where is not None and \
+                    node.name not in self.visiting:
+                self.visiting.add(node.name)
+                local, self.where = self.where, self.remote_where
+                try:
+                    rs = [self.bounds(v) for v in self.assigned[node.name]]
+                finally:
+                    self.where = local
+                    self.visiting.discard(node.name)
+                if rs and all(r is not None for r in rs):
+                    return (min(r[0] for r in rs), max(r[1] for r in rs))
+            return None
+        if isinstance(node, P.Update) and node.op == "++" and isinstance(node.target, P.Ident) and \
+                self.where(node.target.name) == "global" and node.target.name in self.counters:
+            top = self.counters[node.target.name]
+            return (0.0, top - 1) if not node.prefix else (1.0, top)
+        if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
+            return self.bounds(node.value)
+        if isinstance(node, P.Binary):
+            a = self.bounds(node.left)
+            b = self.bounds(node.right)
+            if node.op == "&":     # the bits of a non-negative int32 operand bound the result
+                his = [r[1] for r in (a, b) if r is not None and r[0] >= 0 and r[1] < 2 ** 31]
+                return (0.0, min(his)) if his else None
+            if a is None or b is None:
+                return None
+            if node.op == "%" and a[0] >= 0 and b[0] == b[1] and b[0] >= 1:
+                return (0.0, min(a[1], b[0] - 1))
+            if node.op in ("|", ">>") and b == (0.0, 0.0) and a[0] >= -2 ** 31 and a[1] < 2 ** 31:
+                return a
+            if node.op == "+" and a[1] + b[1] <= MAX_SAFE_INTEGER and a[0] + b[0] >= -MAX_SAFE_INTEGER:
+                return (a[0] + b[0], a[1] + b[1])
+            if node.op == "-" and a[1] - b[0] <= MAX_SAFE_INTEGER and a[0] - b[1] >= -MAX_SAFE_INTEGER:
+                return (a[0] - b[1], a[1] - b[0])
+        return None
+
+    def within(self, node, length: int) -> bool:
+        """Is every value of `node` the index of an element of an array of `length`?"""
+        r = self.bounds(node)
+        return r is not None and r[0] >= 0 and r[1] <= length - 1
+
+
+def is_nested_table(node, const_number) -> bool:
+    """`[[...], [...], ...][i]` with a computed element in some row: indexed once more right
+    away (`[[a, b], [c, d]][i][j]`), it needs no object model, only the rows' values."""
+    if not isinstance(node, P.Index) or node.optional or not isinstance(node.obj, P.ArrayLit):
+        return False
+    rows = node.obj.elements
+    if not rows or not all(isinstance(r, P.ArrayLit) for r in rows):
+        return False
+    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in rows for e in r.elements):
+        return False
+    return any(is_computed_literal(r, const_number) for r in rows)
+
+
+# -- queues: `A.shift()` / `A.push(v)` on a holder (a delay line that rotates)
+#
+# The kernel keeps such an array as a ring buffer of the site's length L with a head and a
+# length. That is exact while the length never exceeds L: every `A.push(v)` must be an item
+# of a comma sequence after an item that surely runs `A.shift()`, with nothing that could
+# push in between (no calls other than Math functions after that shift).
+
+def queue_call(node, name: str | None = None):
+    """"shift" / "push" for `A.shift()` / `A.push(...)` on the Ident A (or the given name)."""
+    if isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member) and \
+            not node.callee.optional and node.callee.prop in ("shift", "push") and \
+            isinstance(node.callee.obj, P.Ident) and (name is None or node.callee.obj.name == name):
+        return node.callee.prop
+    return None
+
+
+def _surely_runs(node, target) -> bool:
+    """Does evaluating `node` always evaluate `target` (unless something throws)?"""
+    if node is target:
+        return True
+    if isinstance(node, P.Func):
+        return False
+    if isinstance(node, P.Conditional):
+        return _surely_runs(node.test, target)
+    if isinstance(node, P.Logical):
+        return _surely_runs(node.left, target)
+    if isinstance(node, P.Assign) and node.op in ("&&=", "||=", "??="):
+        return _surely_runs(node.target, target)
+    return any(_surely_runs(c, target) for c in P.children(node))
+
+
+def _calls_after(node, after_pos: int, is_math_call, skip=None) -> bool:
+    """A call other than a Math function's that runs after `skip` (at or after `after_pos`,
+    or around `skip`: a call's body runs after its arguments) inside `node`."""
+    for n in P.walk(node):
+        if n is skip or not isinstance(n, (P.Call, P.New)) or is_math_call(n):
+            continue
+        if n.pos >= after_pos or (skip is not None and any(x is skip for x in P.walk(n))):
+            return True
+    return False
+
+
+def unpaired_push(tree_nodes, name: str, is_math_call):
+    """The first `name.push(...)` not paired with an earlier sure `name.shift()`, or None."""
+    paired = set()
+    for seq in tree_nodes:
+        if not isinstance(seq, P.Sequence):
+            continue
+        for k, item in enumerate(seq.exprs):
+            if queue_call(item, name) != "push" or len(item.args) != 1:
+                continue
+            if _calls_after(item.args[0], 0, is_math_call):
+                continue
+            for j in range(k - 1, -1, -1):
+                shifts = [n for n in P.walk(seq.exprs[j]) if queue_call(n, name) == "shift"]
+                if len(shifts) == 1 and _surely_runs(seq.exprs[j], shifts[0]) and \
+                        not _calls_after(seq.exprs[j], shifts[0].pos, is_math_call, skip=shifts[0]) and \
+                        not any(_calls_after(seq.exprs[m], 0, is_math_call) for m in range(j + 1, k)):
+                    paired.add(id(item))
+                    break
+                if any(queue_call(n, name) for n in P.walk(seq.exprs[j])):
+                    break
+    for n in tree_nodes:
+        if queue_call(n, name) == "push" and id(n) not in paired:
+            return n
+    return None

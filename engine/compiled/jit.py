@@ -1,0 +1,173 @@
+"""Stage 5: LLVM IR text -> machine code, quick first, optimized in the background.
+
+Two MCJIT engines per process, each with its own LLVM context and lock:
+
+* `OPTIMIZED`: LLVM's O2 IR pipeline and code generator, for this CPU. Its object files
+  are kept on disk (engine.compiled.objcache), so a formula compiled once is loaded in
+  milliseconds by any later process.
+* `QUICK`: no IR passes and the fast instruction selector (codegen -O0): 4-15x less
+  compile time for 2-10x slower code, so the first samples come out sooner.
+
+A never-seen kernel is compiled by QUICK and handed to a background thread that compiles
+the same IR with OPTIMIZED and then swaps the kernel's function. Both are the same IR
+with IEEE semantics (no fast-math flags, no FMA contraction), so they compute the same
+bits; the song's state lives in the runner's state array, not in the code, so the swap
+is exact at any call boundary, stateful songs included. (llvmlite serialises every call
+into LLVM with one lock: a quick compile may wait for the background thread's current
+LLVM call, while the songs' machine code runs outside it.)
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+
+import llvmlite.binding as llvm
+
+from engine.compiled.analysis import fdlibm_addresses
+from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX
+from engine.compiled.objcache import ObjectCache, module_key
+
+log = logging.getLogger(__name__)
+QUICK_START = True     # False: compile every kernel optimized before its first call
+
+
+class Jit:
+    """One MCJIT engine: a target machine at a code generation level, a context, a lock."""
+
+    def __init__(self, codegen_opt: int, ir_passes: bool, cache: bool):
+        self.codegen_opt = codegen_opt
+        self.ir_passes = ir_passes
+        self.use_cache = cache
+        self.lock = threading.RLock()
+        self.tm = None
+        self.engine = None
+        self.context = None
+        self.cache: ObjectCache | None = None
+        self.addresses: dict[str, int] = {}    # function name -> address, every module added
+
+    def target_machine(self):
+        with self.lock:
+            if self.tm is None:
+                llvm.initialize_native_target()
+                llvm.initialize_native_asmprinter()
+                target = llvm.Target.from_default_triple()
+                # this machine's CPU (vector units, SSE4.1 rounding, ...), not generic x86-64;
+                # IEEE results do not depend on it (LLVM fuses only fmuladd, never emitted)
+                self.tm = target.create_target_machine(
+                    cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
+                    opt=self.codegen_opt, jit=True)
+                self.context = llvm.create_context()
+                empty = llvm.parse_assembly("", context=self.context)
+                empty.triple = llvm.get_process_triple()
+                self.engine = llvm.create_mcjit_compiler(empty, self.tm)
+                if self.use_cache:
+                    self.cache = ObjectCache()
+                    self.engine.set_object_cache(self.cache.put, self.cache.get)
+            return self.tm
+
+    def is_cached(self, ir_text: str, optimize: bool) -> bool:
+        self.target_machine()
+        key = module_key(ir_text, optimize and self.ir_passes)
+        return f"fill_{key}" in self.addresses or (self.cache is not None and self.cache.load(key) is not None)
+
+    def compile(self, ir_text: str, optimize: bool = True) -> int:
+        """Address of the module's function `fill` (optimize=False: no IR passes)."""
+        with self.lock:
+            tm = self.target_machine()
+            passes = optimize and self.ir_passes
+            key = module_key(ir_text, passes)
+            name = f"fill_{key}"
+            if name in self.addresses:
+                return self.addresses[name]
+            mod = llvm.parse_assembly(ir_text.replace('@"fill"', f'@"{name}"'), context=self.context)
+            mod.name = key
+            mod.triple = llvm.get_process_triple()
+            mod.verify()
+            if FDLIBM_SYMBOL_PREFIX in ir_text:
+                register_fdlibm_symbols()
+            if passes and (self.cache is None or self.cache.load(key) is None):
+                pto = llvm.create_pipeline_tuning_options(speed_level=2)
+                pb = llvm.create_pass_builder(tm, pto)
+                pb.getModulePassManager().run(mod, pb)
+            self.engine.add_module(mod)
+            self.engine.finalize_object()
+            self.addresses[name] = self.engine.get_function_address(name)
+            return self.addresses[name]
+
+
+OPTIMIZED = Jit(codegen_opt=2, ir_passes=True, cache=True)
+QUICK = Jit(codegen_opt=0, ir_passes=False, cache=False)
+
+_symbols_lock = threading.Lock()
+_fdlibm_registered = False
+
+
+def register_fdlibm_symbols() -> None:
+    """Make the fdlibm port's C functions known to the JIT's symbol resolver."""
+    global _fdlibm_registered
+    with _symbols_lock:
+        if not _fdlibm_registered:
+            for name, addr in fdlibm_addresses().items():
+                llvm.add_symbol(FDLIBM_SYMBOL_PREFIX + name, addr)
+            _fdlibm_registered = True
+
+
+class _BackgroundOptimizer:
+    """One daemon thread compiling queued kernels with OPTIMIZED. At exit it finishes the
+    compile in progress (so LLVM is not torn down under it) and drops the rest."""
+
+    def __init__(self):
+        self.jobs: queue.Queue = queue.Queue()
+        self.thread: threading.Thread | None = None
+        self.stopping = False
+        self.lock = threading.Lock()
+
+    def submit(self, item) -> None:
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="kernel-optimizer", daemon=True)
+                self.thread.start()
+                atexit.register(self.stop)
+        self.jobs.put(item)
+
+    def _run(self) -> None:
+        while (item := self.jobs.get()) is not None:
+            try:
+                if not self.stopping:
+                    item.fill = item.signature(OPTIMIZED.compile(item.ir_text, item.optimize))
+            except Exception:  # noqa: BLE001 - the quick code stays: slower, same samples
+                log.warning("optimizing a kernel failed; it keeps its quick code", exc_info=True)
+            finally:
+                item.optimized.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.jobs.put(None)
+        if self.thread is not None:
+            self.thread.join()
+
+
+_optimizer = _BackgroundOptimizer()
+
+
+def compile_kernel(item) -> None:
+    """Set item.fill: the optimized code when it is cached (memory or disk) or QUICK_START is
+    off; else quick code now and the optimized code later (item.optimized is set then)."""
+    if not QUICK_START or OPTIMIZED.is_cached(item.ir_text, item.optimize):
+        item.fill = item.signature(OPTIMIZED.compile(item.ir_text, item.optimize))
+        item.optimized.set()
+        return
+    item.fill = item.signature(QUICK.compile(item.ir_text, False))
+    _optimizer.submit(item)
+
+
+def target_machine():
+    """The optimizing engine's target machine (created with the engine on first use)."""
+    QUICK.target_machine()
+    return OPTIMIZED.target_machine()
+
+
+def object_cache_hits() -> int:
+    return OPTIMIZED.cache.hits if OPTIMIZED.cache is not None else 0

@@ -1,0 +1,91 @@
+"""Machine code of compiled kernels kept on disk, so a restarted process does not pay
+LLVM's optimizer and code generator again for a formula it has seen.
+
+MCJIT asks the cache for each module it is about to compile (`get`) and hands it the
+object file it compiled (`put`). A module is named by the digest of its IR text; the
+directory is per llvmlite version and CPU (the code is compiled for this CPU's features).
+Object files keep their relocations: the fdlibm port's functions are referenced by symbol
+and resolved against this process's addresses when the object is loaded.
+
+Directory: $ENGINE_CACHE_DIR, else $NUMBA_CACHE_DIR/bytebeat-kernels, else
+$XDG_CACHE_HOME (~/.cache)/bytebeat-render/kernels. A cache that cannot be written is
+skipped silently (rendering only gets slower); a damaged file fails its checksum and is
+compiled again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import llvmlite
+import llvmlite.binding as llvm
+
+_MAGIC = b"bytebeat-kernel-1\n"
+_DIGEST = 32
+
+
+def module_key(ir_text: str, optimize: bool) -> str:
+    """The cache name of a module: its IR and whether LLVM's IR optimizer runs on it."""
+    return "k" + hashlib.sha256(f"{int(optimize)}\n{ir_text}".encode()).hexdigest()[:32]
+
+
+def default_dir() -> Path:
+    if os.environ.get("ENGINE_CACHE_DIR"):
+        base = Path(os.environ["ENGINE_CACHE_DIR"])
+    elif os.environ.get("NUMBA_CACHE_DIR"):
+        base = Path(os.environ["NUMBA_CACHE_DIR"]) / "bytebeat-kernels"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bytebeat-render" / "kernels"
+    machine = hashlib.sha256(f"{llvmlite.__version__} {llvm.get_process_triple()} {llvm.get_host_cpu_name()} "
+                             f"{llvm.get_host_cpu_features().flatten()}".encode()).hexdigest()[:16]
+    return base / machine
+
+
+class ObjectCache:
+    """get/put of object files by module name (callbacks of ExecutionEngine.set_object_cache)."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = directory or default_dir()
+        self.hits = 0
+
+    def _path(self, name: str) -> Path | None:
+        return self.directory / f"{name}.o" if name.startswith("k") and name[1:].isalnum() else None
+
+    def load(self, key: str) -> bytes | None:
+        """The object file of module `key`, if cached and intact."""
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        head, digest, obj = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + _DIGEST], data[len(_MAGIC) + _DIGEST:]
+        if head != _MAGIC or hashlib.sha256(obj).digest() != digest:
+            return None
+        return obj
+
+    def get(self, module) -> bytes | None:
+        obj = self.load(module.name)
+        if obj is not None:
+            self.hits += 1
+        return obj
+
+    def put(self, module, obj: bytes) -> None:
+        path = self._path(module.name)
+        if path is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.directory)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(_MAGIC + hashlib.sha256(obj).digest() + obj)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            pass
