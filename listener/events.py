@@ -57,7 +57,8 @@ class EventHub:
                  application_name: str = "bytebeat-events"):
         self.db = db
         self.listener = NotificationListener(dsn, [PROGRESS_CHANNEL], self._on_notify,
-                                             self._on_connect, application_name=application_name[:63])
+                                             self._on_connect, application_name=application_name[:63],
+                                             subscribe_sql=QUERIES["subscribe_progress"])
         self.ring: collections.deque[tuple[int, bytes]] = collections.deque(maxlen=ring_size)
         self.queue_size = queue_size
         self.subscribers: set[Subscriber] = set()
@@ -68,9 +69,15 @@ class EventHub:
         self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
 
-    async def start(self) -> None:
+    async def start(self, wait_seconds: float = 5.0) -> None:
+        """Start listening; wait (a little) until subscribed, so the worker's first
+        claims are already published (writers look for subscribers once a second)."""
         self._tasks = [asyncio.create_task(self.listener.run(), name="events-listen"),
                        asyncio.create_task(self._pump(), name="events-pump")]
+        try:
+            await asyncio.wait_for(self.listener.first_connect.wait(), wait_seconds)
+        except asyncio.TimeoutError:
+            log.warning("event hub not connected after %.0f s; /events starts empty", wait_seconds)
 
     async def close(self) -> None:
         await self.listener.close()
@@ -95,11 +102,13 @@ class EventHub:
         while True:
             payload = await self._inbox.get()
             try:
-                event = await self._event(orjson.loads(payload))
-            except (ValueError, KeyError) as exc:
+                notes = orjson.loads(payload)  # the jobs one statement changed
+                events = [await self._event(note) for note in notes]
+            except (ValueError, KeyError, TypeError) as exc:
                 log.warning("ignoring malformed %s payload %r: %s", PROGRESS_CHANNEL, payload, exc)
                 continue
-            self.publish(event)
+            for event in events:
+                self.publish(event)
 
     async def _event(self, note: dict) -> dict:
         """A progress note while running; the whole job (error, result URLs, title)

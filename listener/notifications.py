@@ -20,15 +20,17 @@ log = logging.getLogger(__name__)
 class NotificationListener:
     def __init__(self, dsn: str, channels: list[str], on_notify: Callable[[str, str], None],
                  on_connect: Callable[[], None], keepalive_seconds: float = 5.0,
-                 application_name: str = "bytebeat-listen"):
+                 application_name: str = "bytebeat-listen", subscribe_sql: str | None = None):
         self.dsn = dsn
         self.channels = channels
         self.on_notify = on_notify
         self.on_connect = on_connect
         self.keepalive_seconds = keepalive_seconds
         self.application_name = application_name
+        self.subscribe_sql = subscribe_sql  # run after LISTEN on every (re)connect
         self.connected = False
         self.connects = 0
+        self.first_connect = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
         self._closing = False
 
@@ -49,8 +51,11 @@ class NotificationListener:
                 conn.add_termination_listener(lambda _c: lost.set())
                 for channel in self.channels:
                     await conn.add_listener(channel, self._dispatch)
+                if self.subscribe_sql:
+                    await conn.execute(self.subscribe_sql)
                 self.connected = True
                 self.connects += 1
+                self.first_connect.set()
                 delay = 0.05
                 log.info("listening on %s (connection %d)", ", ".join(self.channels), self.connects)
                 self.on_connect()

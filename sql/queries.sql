@@ -47,6 +47,10 @@ SELECT extract(epoch FROM least(
 -- Record a running job's stage and progress (0-100); never moves progress back.
 SELECT set_render_progress($1, $2, $3, $4);
 
+-- name: subscribe_progress
+-- On the event hub's LISTEN connection: render_progress is published while a subscriber exists.
+SELECT render_progress_subscribe();
+
 -- name: set_default_duration
 -- Publish this service's RENDER_DURATION as the default for posts without one.
 SELECT set_default_render_duration($1);

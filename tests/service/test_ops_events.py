@@ -18,7 +18,9 @@ from tests.service.ops_client import SseStream
 
 # Outside the compiled subset (a call of .map), so the V8 tier renders it: 30 s at
 # 44.1 kHz takes a few seconds, long enough for several progress updates.
-SLOW_SONG = "Math.sin(t/10+[1,2,3].map(x=>x*t)[1])*0.5"
+# V8 tier (a generator keeps it out of the compiled tier); a few seconds of work for 30 s.
+SLOW_SONG = ("(function*(){})(), Math.sin(t/10+[1,2,3].map(x=>x*t)[1])*0.5"
+             "+0*(()=>{let s=0;for(let i=0;i<1000;i++)s+=i;return s})()")
 
 
 @pytest.fixture
@@ -50,10 +52,16 @@ async def events_until_done(stream: SseStream, post_id: int, timeout: float = 60
 
 
 async def test_progress_channel_payload_from_any_writer(database, db):
-    """The trigger publishes every state change, whoever writes it (here: psql-style SQL)."""
+    """While someone subscribes, the trigger publishes every state change, whoever
+    writes it (here: psql-style SQL): one notification per statement, a JSON array."""
     listener = await asyncpg.connect(database)
     got: asyncio.Queue = asyncio.Queue()
-    await listener.add_listener("render_progress", lambda *a: got.put_nowait(json.loads(a[3])))
+
+    def on_note(*args):
+        for event in json.loads(args[3]):
+            got.put_nowait(event)
+    await listener.add_listener("render_progress", on_note)
+    await listener.execute("SELECT render_progress_subscribe()")
     try:
         post_id = await db.fetchval("INSERT INTO posts (expression, is_draft) VALUES ('t', true) RETURNING id")
         job_id = await db.fetchval("INSERT INTO render_jobs (post_id) VALUES ($1) RETURNING id", post_id)
