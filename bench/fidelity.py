@@ -103,6 +103,16 @@ def construct_family(status: str, construct: str | None, message: str) -> str:
         (r"assignment to (\w+)\.length", "assignment to <var>.length"),
         (r"assignment of a value to (\w+), which holds a function", "assignment of a value to <var>, which holds a function"),
         (r"(\w+) assigned a function and a value", "<var> assigned a function and a value"),
+        (r"write to (\w+)\[i\] where i is not provably an integer from 0 to \d+",
+         "write to <var>[i] where i is not provably in range"),
+        (r"array (\w+) used other than as \1\[i\] or \1\.length", "array <var> used other than as <var>[i] or <var>.length"),
+        (r"(\w+)\.push\(v\) other than right after a sure \1\.shift\(\) in the same comma sequence",
+         "<var>.push(v) other than right after a sure <var>.shift()"),
+        (r"shift\(\)/push\(\) of (\w+), an array that writes grow", "shift()/push() of <var>, an array that writes grow"),
+        (r"array stored in (\w+), which is also a function or built-in",
+         "array stored in <var>, which is also a function or built-in"),
+        (r"Funcbeat body declaring (\w+) \(a name the compiled tier reserves\)",
+         "Funcbeat body declaring a name the compiled tier reserves"),
     ]
     for pat, rep in rules:
         m = re.fullmatch(pat, c)
