@@ -43,8 +43,9 @@ Systems
                      (...)) of 10 every 2 s on render_jobs, draining while batches
                      come back full, one UPDATE per finished job.
   Variants of render_jobs (proposal evidence; same LISTEN wake-up):
-    rj:no-events     the service's sweep with the render_progress trigger disabled:
-                     what publishing every state change costs the queue.
+    rj:subscribed    the service's sweep while a session subscribes to render_progress
+                     (as every running service's event hub does): what publishing
+                     every claim and completion costs the queue.
     rj:lean          claim_jobs + complete_job per job, no requeue_expired /
                      next_wakeup on every batch (sweep extras only on a wake).
     rj:lean+batch    claim_jobs + ONE complete_render_jobs(worker, ids[], results[])
@@ -437,14 +438,9 @@ class System:
         else:
             await migrate(conn)
             await conn.execute(BATCH_COMPLETE_SQL)
-            if self.variant == "service-no-events":
-                await conn.execute("ALTER TABLE render_jobs DISABLE TRIGGER render_jobs_progress_rows")
-            if self.variant == "service-no-notify":
-                import re
-                from pathlib import Path
-                body = (Path(__file__).resolve().parents[1] / "sql" / "migrations" / "0005_progress_per_statement.sql").read_text()
-                fn = body[body.index("CREATE OR REPLACE FUNCTION notify_render_progress_rows"):body.index("DROP TRIGGER IF EXISTS render_jobs_progress_rows")]
-                await conn.execute(re.sub(r"PERFORM pg_notify\([^;]*\);", "NULL;", fn))
+            if self.variant == "service-subscribed":
+                # this connection stays open for the whole measurement: a subscriber
+                await conn.execute("LISTEN render_progress; SELECT render_progress_subscribe()")
 
     async def insert(self, conn: asyncpg.Connection, n: int) -> None:
         """n jobs in ONE statement (one transaction, one NOTIFY)."""
@@ -681,7 +677,7 @@ async def main(args) -> None:
                System("pgqueuer", "pgqueuer"),
                System("poll-2s", "poll")]
     if args.variants:
-        systems += [System("rj:no-events", "render_jobs", "service-no-events"),
+        systems += [System("rj:subscribed", "render_jobs", "service-subscribed"),
                     System("rj:lean", "render_jobs", "lean"),
                     System("rj:lean+batch", "render_jobs", "lean+batch"),
                     System("rj:lean+batch+noposts", "render_jobs", "lean+batch+noposts")]
