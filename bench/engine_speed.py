@@ -90,7 +90,7 @@ if p["tier"] == "compiled":
         codegen.generate = timed("codegen (IR text)", codegen.generate)
         # the first code only: the optimized code is compiled in a background thread
         kernel.compile_kernel = timed("LLVM (JIT init, first code)", kernel.compile_kernel)
-        jit.fdlibm_addresses = timed("fdlibm machine code", jit.fdlibm_addresses)
+        jit.fdlibm_address = timed("fdlibm machine code", jit.fdlibm_address)
         kernel.CompiledSong._call = timed("song calls", kernel.CompiledSong._call)
     load = C.load_song
     if p["warm"]:

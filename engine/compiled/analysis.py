@@ -215,7 +215,7 @@ _fdlibm_table: dict | None = None
 
 # engine.fdlibm.FUNCTIONS, named here so that analysing a song does not import the port:
 # importing numba takes ~0.3-0.6 s of a fresh process's first audio, and most songs call
-# none of them (the port is loaded by the first kernel that does: fdlibm_addresses)
+# none of them (each function of the port is loaded by the first kernel that calls it: fdlibm_address)
 FDLIBM_FUNCTIONS = frozenset((
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", "expm1", "log", "log1p", "log2", "log10",
     "cbrt", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "pow"))
@@ -230,13 +230,11 @@ def fdlibm_names() -> frozenset:
     return _fdlibm_names
 
 
-def fdlibm_addresses() -> dict[str, int]:
-    """{name: address} of the port's C functions (compiled or loaded on first use)."""
-    global _fdlibm_table
-    if _fdlibm_table is None:
-        import engine.fdlibm as fd  # noqa: PLC0415
-        _fdlibm_table = dict(fd.cfunc_addresses())
-    return _fdlibm_table
+def fdlibm_address(name: str) -> int:
+    """Address of the port's C function Math.<name> (compiled or loaded on first use of
+    that one function: a song calling only sin does not load the other 20)."""
+    import engine.fdlibm as fd  # noqa: PLC0415
+    return fd.cfunc_address(name)
 
 
 def defined_function(node):

@@ -898,9 +898,9 @@ class CodeGen:
 
     def fdlibm_scalar(self, name: str):
         """The port's function `name` callable from Python (for constant folding)."""
-        from engine.compiled.analysis import fdlibm_addresses  # noqa: PLC0415
+        from engine.compiled.analysis import fdlibm_address  # noqa: PLC0415
         arity = 2 if name in ("atan2", "pow") else 1
-        return ctypes.CFUNCTYPE(ctypes.c_double, *[ctypes.c_double] * arity)(fdlibm_addresses()[name])
+        return ctypes.CFUNCTYPE(ctypes.c_double, *[ctypes.c_double] * arity)(fdlibm_address(name))
 
     def compare(self, op: str, a: Val, c: Val) -> ir.Value:
         b = self.b

@@ -21,11 +21,12 @@ from __future__ import annotations
 import atexit
 import logging
 import queue
+import re
 import threading
 
 import llvmlite.binding as llvm
 
-from engine.compiled.analysis import fdlibm_addresses
+from engine.compiled.analysis import fdlibm_address, fdlibm_names
 from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX
 from engine.compiled.objcache import ObjectCache, module_key
 
@@ -86,7 +87,7 @@ class Jit:
             mod.triple = llvm.get_process_triple()
             mod.verify()
             if FDLIBM_SYMBOL_PREFIX in ir_text:
-                register_fdlibm_symbols()
+                register_fdlibm_symbols(set(_FDLIBM_SYMBOL.findall(ir_text)))
             if passes and (self.cache is None or self.cache.load(key) is None):
                 pto = llvm.create_pipeline_tuning_options(speed_level=2)
                 pb = llvm.create_pass_builder(tm, pto)
@@ -101,17 +102,18 @@ OPTIMIZED = Jit(codegen_opt=2, ir_passes=True, cache=True)
 QUICK = Jit(codegen_opt=0, ir_passes=False, cache=False)
 
 _symbols_lock = threading.Lock()
-_fdlibm_registered = False
+_fdlibm_registered: set[str] = set()
+_FDLIBM_SYMBOL = re.compile(r'@"?' + re.escape(FDLIBM_SYMBOL_PREFIX) + r'(\w+)')
 
 
-def register_fdlibm_symbols() -> None:
-    """Make the fdlibm port's C functions known to the JIT's symbol resolver."""
-    global _fdlibm_registered
+def register_fdlibm_symbols(names=None) -> None:
+    """Make the fdlibm port's C functions known to the JIT's symbol resolver: `names`
+    (those a module calls), or all of them (a pool process warming up)."""
     with _symbols_lock:
-        if not _fdlibm_registered:
-            for name, addr in fdlibm_addresses().items():
-                llvm.add_symbol(FDLIBM_SYMBOL_PREFIX + name, addr)
-            _fdlibm_registered = True
+        for name in sorted(fdlibm_names() if names is None else names):
+            if name not in _fdlibm_registered:
+                llvm.add_symbol(FDLIBM_SYMBOL_PREFIX + name, fdlibm_address(name))
+                _fdlibm_registered.add(name)
 
 
 class _BackgroundOptimizer:

@@ -45,7 +45,7 @@ FUNCTIONS = {
 UNARY = tuple(n for n in FUNCTIONS if n not in ("atan2", "pow"))
 BINARY = ("atan2", "pow")
 
-_addresses = None
+_addresses: dict = {}
 _SUBMODULES = ("_bits.", "trig.", "exp_log.", "hyperbolic.", "pow.", "cfuncs.")
 
 
@@ -97,13 +97,19 @@ def _invalidate_stale_numba_cache():
 _invalidate_stale_numba_cache()
 
 
+def cfunc_address(name):
+    """Address of the C-ABI wrapper of Math.<name>; compiles/loads that one on first call."""
+    address = _addresses.get(name)
+    if address is None:
+        from .cfuncs import cfunc
+        address = _addresses[name] = cfunc(name).address
+    return address
+
+
 def cfunc_addresses():
-    """Return {Math member name: C function address}; compiles/loads on first call."""
-    global _addresses
-    if _addresses is None:
-        from .cfuncs import CFUNCS
-        _addresses = {name: cf.address for name, cf in CFUNCS.items()}
-    return dict(_addresses)
+    """Return {Math member name: C function address} of all 21; compiles/loads them."""
+    from .cfuncs import WRAPPERS
+    return {name: cfunc_address(name) for name in WRAPPERS}
 
 
 def __getattr__(name):
@@ -112,4 +118,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = list(FUNCTIONS) + ["FUNCTIONS", "UNARY", "BINARY", "ADDRESSES", "cfunc_addresses"]
+__all__ = list(FUNCTIONS) + ["FUNCTIONS", "UNARY", "BINARY", "ADDRESSES", "cfunc_address", "cfunc_addresses"]
