@@ -187,7 +187,8 @@ async def test_cancel_queued_then_retry_renders_it(service, db):
     assert body["job"]["error"] == "cancelled by an operator"
 
     status, body = await post(f"{service.base_url}/api/jobs/{job_id}/retry", TOKEN)
-    assert status == 200 and body["job"]["state"] == "queued" and body["job"]["attempts"] == 0
+    # the answer is the job as it is now: the worker may have claimed it already
+    assert status == 200 and body["job"]["state"] in ("queued", "running", "done")
     job = await wait_for(lambda: db.fetchrow(
         "SELECT * FROM render_jobs WHERE id = $1 AND state = 'done'", job_id), 30)
     assert job["attempts"] == 1 and job["error"] is None
