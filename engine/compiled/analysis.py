@@ -237,6 +237,24 @@ def fdlibm_address(name: str) -> int:
     return fd.cfunc_address(name)
 
 
+def is_array_definition(info, node) -> bool:
+    """Whether `node` is the one `name = <array>` that defines the global array `name`."""
+    return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+        node.target.name in info.arrays and info.arrays[node.target.name].assign is node
+
+
+def bound_parameter(info, frames, node, table: str):
+    """(frame, what it is bound to) when `node` names a parameter of an inlined call that
+    the frame's `table` ("arrays": an array's storage key, "funcs": a Math function) binds."""
+    if isinstance(node, P.Ident):
+        where = resolve(info, frames, node.name)
+        if where[0] == "fn":
+            bound = getattr(where[1], table)
+            if node.name in bound:
+                return where[1], bound[node.name]
+    return None
+
+
 def defined_function(node):
     """The function literal that `f = <literal>` (or a chain `f = g = <literal>`) assigns."""
     while isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, (P.Ident, P.Member)):
@@ -942,24 +960,16 @@ class Analyzer:
             resolve(self.info, self.frames, callee.name)[0] == "global"
 
     def is_array_definition(self, node) -> bool:
-        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
-            node.target.name in self.info.arrays and self.info.arrays[node.target.name].assign is node
+        return is_array_definition(self.info, node)
 
     def array_param(self, node):
         """(frame, storage key) when `node` names an array parameter of an inlined call."""
-        if isinstance(node, P.Ident):
-            where = resolve(self.info, self.frames, node.name)
-            if where[0] == "fn" and node.name in where[1].arrays:
-                return where[1], where[1].arrays[node.name]
-        return None
+        return bound_parameter(self.info, self.frames, node, "arrays")
 
     def function_param(self, node):
         """The Math function a parameter of an inlined call is bound to, else None."""
-        if isinstance(node, P.Ident):
-            where = resolve(self.info, self.frames, node.name)
-            if where[0] == "fn" and node.name in where[1].funcs:
-                return where[1].funcs[node.name]
-        return None
+        bound = bound_parameter(self.info, self.frames, node, "funcs")
+        return None if bound is None else bound[1]
 
     def function_argument(self, node):
         """The Math function an argument passes (`sin`, `Math.cos`, a global holding one, a

@@ -26,6 +26,7 @@ import llvmlite.ir as ir
 from engine.compiled import arrays, integers, parser as P
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
+    bound_parameter, is_array_definition,
     defined_function, function_definitions)
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
@@ -1050,8 +1051,7 @@ class CodeGen:
                 isinstance(node.value, P.Ident) or isinstance(node.value, P.Member))
 
     def is_array_definition(self, node) -> bool:
-        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
-            node.target.name in self.info.arrays and self.info.arrays[node.target.name].assign is node
+        return is_array_definition(self.info, node)
 
     def array_holder(self, node) -> bool:
         return isinstance(node, P.Ident) and node.name in self.info.arrays and \
@@ -1059,18 +1059,13 @@ class CodeGen:
 
     def array_param(self, node):
         """The storage key of an array parameter of an inlined call, else None."""
-        if isinstance(node, P.Ident):
-            where = resolve(self.info, self.frames, node.name)
-            if where[0] == "fn" and node.name in where[1].arrays:
-                return where[1].arrays[node.name]
-        return None
+        bound = bound_parameter(self.info, self.frames, node, "arrays")
+        return None if bound is None else bound[1]
 
     def function_param(self, node):
-        if isinstance(node, P.Ident):
-            where = resolve(self.info, self.frames, node.name)
-            if where[0] == "fn" and node.name in where[1].funcs:
-                return where[1].funcs[node.name]
-        return None
+        """The Math function a parameter of an inlined call is bound to, else None."""
+        bound = bound_parameter(self.info, self.frames, node, "funcs")
+        return None if bound is None else bound[1]
 
     def function_argument(self, node) -> tuple:
         """(Math function name,) of an argument that passes one (analysis chose which)."""
