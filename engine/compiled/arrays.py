@@ -71,28 +71,12 @@ def holder_assignments(tree_nodes, const_number) -> dict:
 def constant_assignments(tree_nodes, const_number) -> dict:
     """{name: value} for names whose every assignment anywhere is `name = <the same constant>`
     (so a successful read of such a global gives that value)."""
-    values: dict = {}
-    spoiled: set = set()
-    for n in tree_nodes:
-        if isinstance(n, P.Update):
-            spoiled.add(_target_name(n.target))
-        elif isinstance(n, P.Assign):
-            t = n.target
-            name = t.name if isinstance(t, P.Ident) else (t.prop if isinstance(t, P.Member) else None)
-            if name is None:
-                continue
-            c = const_number(n.value) if n.op == "=" and isinstance(t, P.Ident) else None
-            if c is None or (name in values and _key(values[name]) != _key(c)):
-                spoiled.add(name)
-            else:
-                values[name] = c
-        elif isinstance(n, P.VarDecl):
-            for target, _ in n.decls:
-                if isinstance(target, P.Ident):
-                    spoiled.add(target.name)
-        elif isinstance(n, P.Param) and isinstance(n.target, P.Ident):
-            spoiled.add(n.target.name)
-    return {k: v for k, v in values.items() if k not in spoiled}
+    constants = {}
+    for name, values in plain_assignments(tree_nodes).items():
+        found = [const_number(v) for v in values]
+        if all(c is not None for c in found) and len({_key(c) for c in found}) == 1:
+            constants[name] = found[0]
+    return constants
 
 
 def _target_name(t):
