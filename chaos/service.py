@@ -23,6 +23,8 @@ def free_port() -> int:
 
 
 class ServiceProcess:
+    started: list["ServiceProcess"] = []  # every instance started, for failure reports (tests)
+
     def __init__(self, database_url: str, workdir: Path, worker_id: str, **env: str):
         self.port = free_port()
         self.worker_id = worker_id
@@ -50,6 +52,7 @@ class ServiceProcess:
 
     async def start(self, timeout: float = 60.0) -> "ServiceProcess":
         self._log = open(self.log_path, "ab")
+        ServiceProcess.started.append(self)
         self.proc = subprocess.Popen([sys.executable, "-m", "listener", "run"], cwd=ROOT,
                                      env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

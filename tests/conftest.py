@@ -70,3 +70,28 @@ async def db(database):
     conn = await asyncpg.connect(database)
     yield conn
     await conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _services_of_this_test():
+    """Forget the services of earlier tests, so a failure report shows this test's."""
+    from chaos.service import ServiceProcess  # noqa: PLC0415
+    ServiceProcess.started.clear()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed end-to-end test carries the tail of each service's log: a flaky
+    failure on CI is diagnosed from the report, not re-run and hoped for."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed or call.when == "teardown":
+        return
+    from chaos.service import ServiceProcess  # noqa: PLC0415
+    for svc in ServiceProcess.started:
+        lines = svc.log().splitlines()[-80:]
+        if lines:
+            report.sections.append((f"service {svc.worker_id} log (last {len(lines)} lines)",
+                                    "\n".join(lines)))
+
