@@ -1,7 +1,7 @@
 """Queue benchmark: this project's render_jobs queue vs pgqueuer vs a 2 s polling loop.
 
-    python -m bench.queue [--jobs 8000] [--latency-samples 500] [--workers 1,2,4]
-                          [--no-variants] [--poll-latency-samples 40]
+    python -m bench.queue [--jobs 8000] [--rounds 3] [--latency-samples 500] [--workers 1,2,4]
+                          [--variants] [--poll-latency-samples 40]
 
 Benchmark-only dependency: pgqueuer, measured with pgqueuer 1.6.0
 (requirement line for a `bench` extra: "pgqueuer>=1.6,<2").
@@ -61,6 +61,11 @@ Modes: "pre" = all jobs inserted (one statement) before the workers start, timed
 from worker start to the last completion; "live" = workers running first, a
 producer inserts the jobs 10 per statement (one transaction each) as fast as it
 can, timed from the first insert to the last completion.
+
+Rounds: every throughput row is measured --rounds times (default 3), the systems
+alternating within each round and the first of them rotating; the tables give the
+median round, and the ratio to pgqueuer is taken per round (same moment, same load on
+a shared machine) and reported as median [lowest-highest].
 
 Latency: one worker (per --workers value for the LISTEN systems), idle queue; one
 job inserted (one autocommit statement), time from just before the INSERT is sent
@@ -325,6 +330,7 @@ class RenderJobsWorker:
 
     async def sweep_lean(self) -> None:
         c = self.conn
+        armed = False
         while not self.stopping:
             if self.variant == "lean+batch+noposts":
                 rows = await c.fetch(CLAIM_NOPOSTS, self.name, BATCH, LEASE_SECONDS, KINDS)
@@ -340,8 +346,10 @@ class RenderJobsWorker:
                         await c.fetchval("SELECT complete_render_job_pl($1, $2, $3)", job_id, self.name, RESULT)
                 self.sink.completed(len(rows))
             if len(rows) < BATCH:
-                await self.arm()
-                break
+                if armed:
+                    break
+                await self.arm()  # then look once more: a job committed before the arm
+                armed = True      # did not notify
 
     async def stop(self) -> None:
         self.stopping = True
@@ -647,6 +655,16 @@ async def statement_costs(server: Server, rounds: int = 2) -> list[list]:
     return rows
 
 
+def paired_ratio(rounds: dict, name: str, n: int, live: bool) -> str:
+    """The system's jobs/s over pgqueuer's, round by round (same round = same moment
+    of the machine's load): median and range."""
+    ratios = sorted(a["jobs_s"] / b["jobs_s"] for a, b in
+                    zip(rounds[(name, n, live)], rounds[("pgqueuer", n, live)]))
+    if len(ratios) == 1:
+        return f"{ratios[0]:.2f}x"
+    return f"{statistics.median(ratios):.2f}x [{ratios[0]:.2f}-{ratios[-1]:.2f}]"
+
+
 def pct(xs: list[float], p: float) -> float:
     if not xs:
         return float("nan")
@@ -698,10 +716,20 @@ async def main(args) -> None:
         await admin.close()
         tp: dict = {}
         lt: dict = {}
+        rounds: dict = {}
         for n in workers:
             for live in (False, True):
+                # Rounds alternate the systems (rotating who goes first), so a burst of
+                # load elsewhere on a shared machine hits all of them alike; each row
+                # reports its median round and the ratio is taken round by round.
+                for k in range(args.rounds):
+                    order = systems[k % len(systems):] + systems[:k % len(systems)]
+                    for s in order:
+                        rounds.setdefault((s.name, n, live), []).append(
+                            await throughput(server, s, n, args.jobs, live))
                 for s in systems:
-                    tp[(s.name, n, live)] = await throughput(server, s, n, args.jobs, live)
+                    runs = rounds[(s.name, n, live)]
+                    tp[(s.name, n, live)] = sorted(runs, key=lambda r: r["jobs_s"])[len(runs) // 2]
             for s in systems:
                 if s.listen:
                     lt[(s.name, n)] = await latency(server, s, n, args.latency_samples)
@@ -717,7 +745,7 @@ async def main(args) -> None:
                     r = tp[(s.name, n, live)]
                     rows.append([s.name, n, "live" if live else "pre", r["jobs_s"], r["elapsed"],
                                  r["insert_s"]])
-        table("1. Throughput (no-op jobs, batch 10)",
+        table(f"1. Throughput (no-op jobs, batch 10; median of {args.rounds} rounds)",
               ["system", "workers", "mode", "jobs/s", "seconds", "inserted/s (live)"], rows)
         rows = []
         for s in systems:
@@ -732,15 +760,14 @@ async def main(args) -> None:
             for n in workers:
                 pre = tp[(s.name, n, False)]["jobs_s"]
                 live = tp[(s.name, n, True)]["jobs_s"]
-                ref_pre = tp[("pgqueuer", n, False)]["jobs_s"]
-                ref_live = tp[("pgqueuer", n, True)]["jobs_s"]
                 lat = lt.get((s.name, n)) or lt.get((s.name, workers[0]))
                 rows.append([s.name, n, pre, live, lat["p50"], lat["p99"],
-                             f"{pre / ref_pre:.2f}x / {live / ref_live:.2f}x"])
+                             f"{paired_ratio(rounds, s.name, n, False)} / "
+                             f"{paired_ratio(rounds, s.name, n, True)}"])
         table("3. Summary (latency of poll-2s measured with "
-              f"{workers[0]} worker)",
+              f"{workers[0]} worker; jobs/s: median of {args.rounds} rounds)",
               ["system", "workers", "jobs/s pre", "jobs/s live", "p50 ms", "p99 ms",
-               "ratio vs pgqueuer (pre / live)"], rows)
+               "ratio vs pgqueuer (pre / live): median [lowest-highest] of rounds"], rows)
         if args.variants:
             table("4. Statement cost, one connection, no concurrency (median ms per call)",
                   ["statement", "ms/call", "ms/job"], await statement_costs(server))
@@ -755,6 +782,8 @@ def parse_args(argv=None):
     p.add_argument("--latency-samples", type=int, default=500)
     p.add_argument("--poll-latency-samples", type=int, default=40)
     p.add_argument("--workers", default="1,2,4")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="throughput runs per system and row, alternating systems (median reported)")
     p.add_argument("--synchronous-commit", default="off", choices=["off", "on", "server"],
                    help="set on every bench database (default off: measure the queues, not "
                         "the disk's fsync; 'on'/'server' to include commit flushes)")
