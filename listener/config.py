@@ -33,6 +33,7 @@ class Settings:
     worker_id: str = ""
     render_duration: int = 120
     render_timeout_ms: int = 120_000
+    mix_timeout_ms: int = 900_000
     render_memory_mb: int = 256
     fade_in_seconds: float = 0.0
     fade_out_seconds: float = 0.5
@@ -256,6 +257,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                         "1-100 letters, digits and . _ : -"),
         render_duration=_int(env, "RENDER_DURATION", 120, 1, 3600),
         render_timeout_ms=timeout_ms,
+        mix_timeout_ms=_int(env, "MIX_TIMEOUT_MS", 900_000, 1000, 86_400_000),
         render_memory_mb=_int(env, "RENDER_MEMORY_MB", 256, 16, 16384),
         fade_in_seconds=_float(env, "FADE_IN_SECONDS", 0.0, 0.0, 60.0),
         fade_out_seconds=_float(env, "FADE_OUT_SECONDS", 0.5, 0.0, 60.0),

@@ -257,13 +257,13 @@ class Worker:
             raise
         except TaskFailed as exc:
             if exc.kind == "RenderTimeoutError":  # the engine's own deadline check
-                await self._fail(job_id, self._timeout_message(exc.message))
+                await self._fail(job_id, self._timeout_message(row, exc.message))
             elif exc.permanent:
                 await self._fail(job_id, exc.message)
             else:
                 await self._retry(row, f"internal error in the renderer: {exc.kind}: {exc.message}")
         except RenderTimeout as exc:  # the pool killed the process
-            await self._fail(job_id, self._timeout_message(str(exc)))
+            await self._fail(job_id, self._timeout_message(row, str(exc)))
         except PermanentJobError as exc:
             await self._fail(job_id, str(exc))
         except (TransientError, RenderProcessDied, *DB_UNAVAILABLE) as exc:
@@ -276,10 +276,12 @@ class Worker:
             self.running.pop(job_id, None)
             self._wake.set()
 
-    def _timeout_message(self, detail: str) -> str:
+    def _timeout_message(self, row, detail: str) -> str:
+        """Names the setting that stopped the render, so the operator knows which to raise."""
         detail = detail.removeprefix("render timed out: ")
-        return (f"render timed out: exceeded RENDER_TIMEOUT_MS={self.settings.render_timeout_ms} ms"
-                f" and was stopped ({detail})")
+        kind = self.kinds[row["kind"]]
+        return (f"render timed out: exceeded {kind.timeout_setting}="
+                f"{kind.render_timeout_ms(self.settings)} ms and was stopped ({detail})")
 
     async def _execute(self, row) -> None:
         kind = self.kinds.get(row["kind"])
@@ -291,7 +293,8 @@ class Worker:
                          storage=self.storage, staging_dir=self.staging_dir, metrics=self.metrics,
                          progress=progress, db_value=self._db_call, db_row=self._db_call_row,
                          db_rows=self._db_call_rows,
-                         sample_url=self.sample_url)
+                         sample_url=self.sample_url,
+                         render_timeout_s=kind.render_timeout_ms(self.settings) / 1000.0)
         try:
             outcome = await kind.run(row, ctx)
         finally:

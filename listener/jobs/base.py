@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 class JobKind(Protocol):
     name: str
     stages: Stages
+    timeout_setting: str  # the setting (environment variable) that bounds one render
+
+    def render_timeout_ms(self, settings: Settings) -> int:
+        """How long one render of this kind may take before its process is killed."""
+        ...
 
     async def run(self, row, ctx: "JobContext") -> str:
         """Run one claimed job to its end; returns the outcome written to the
@@ -62,12 +67,14 @@ class JobContext:
     db_row: Callable[..., Awaitable[tuple]]   # a named query's single row, retried
     db_rows: Callable[..., Awaitable[list]]   # a named query's rows, retried
     sample_url: Callable[[str], str]
+    render_timeout_s: float                   # this kind's limit for one render
 
     async def render(self, fn: Callable, payload: Any) -> Any:
-        """Run `fn(payload, report)` in the pool under RENDER_TIMEOUT_MS; its
-        reports feed the progress."""
+        """Run `fn(payload, report)` in the pool under the kind's render timeout
+        (the engine checks it between blocks; the pool kills the process a second
+        later); its reports feed the progress."""
         started = time.perf_counter()
-        result = await self.pool.run(fn, payload, timeout=self.settings.render_timeout_s + 1.0,
+        result = await self.pool.run(fn, payload, timeout=self.render_timeout_s + 1.0,
                                      on_progress=self.progress.on_pool_progress)
         self.metrics.render_seconds.observe(time.perf_counter() - started)
         return result

@@ -95,14 +95,18 @@ class BytebeatKind:
     gets its URL only if its inputs did not change while it rendered."""
 
     name = "bytebeat"
+    timeout_setting = "RENDER_TIMEOUT_MS"
     stages = Stages(("claimed", 0), ("rendering", 83), ("encoding", 5), ("uploading", 10),
                     ("finishing", 2))
+
+    def render_timeout_ms(self, settings) -> int:
+        return settings.render_timeout_ms
 
     async def run(self, row, ctx: JobContext) -> str:
         job = BytebeatJob.from_claim(row)
         settings = ctx.settings
         payload = job.payload(ctx.staging_dir, settings.fade_in_seconds, settings.fade_out_seconds,
-                              settings.render_timeout_s, settings.render_memory_mb)
+                              ctx.render_timeout_s, settings.render_memory_mb)
         path = Path(payload["path"])
         try:
             info = await ctx.render(render_in_process, payload)

@@ -56,8 +56,13 @@ def render_mix_in_process(payload: dict, report: Callable[[Any], None]) -> dict:
 
 class MixKind:
     name = "mix"
+    timeout_setting = "MIX_TIMEOUT_MS"
     stages = Stages(("claimed", 0), ("downloading", 5), ("rendering", 40), ("normalising", 1),
                     ("encoding", 40), ("waveform", 2), ("uploading", 10), ("finishing", 2))
+
+    def render_timeout_ms(self, settings) -> int:
+        """A mix is minutes of audio through several encoders: its own, longer limit."""
+        return settings.mix_timeout_ms
 
     def parse(self, row, ctx: JobContext) -> MixSpec:
         if row["spec"] is None:
@@ -82,7 +87,7 @@ class MixKind:
             rendered = await ctx.render(render_mix_in_process, {
                 "spec": spec, "out_dir": str(folder / "out"),
                 "files": {str(k): str(v) for k, v in downloaded.files.items()},
-                "warnings": downloaded.warnings, "timeout": ctx.settings.render_timeout_s})
+                "warnings": downloaded.warnings, "timeout": ctx.render_timeout_s})
             ctx.progress.report("uploading")
             result = await self._upload(job_id, rendered, ctx)
         finally:

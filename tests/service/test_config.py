@@ -21,6 +21,7 @@ BAD_VALUES = [
     ("WORKER_ID", "has spaces", "WORKER_ID='has spaces' is not valid: expected 1-100 letters, digits and . _ : -"),
     ("RENDER_DURATION", "0", "RENDER_DURATION='0' is out of range: expected an integer from 1 to 3600"),
     ("RENDER_TIMEOUT_MS", "999", "RENDER_TIMEOUT_MS='999' is out of range: expected an integer >= 1000"),
+    ("MIX_TIMEOUT_MS", "500", "MIX_TIMEOUT_MS='500' is out of range: expected an integer from 1000 to 86400000"),
     ("RENDER_MEMORY_MB", "8", "RENDER_MEMORY_MB='8' is out of range: expected an integer from 16 to 16384"),
     ("FADE_IN_SECONDS", "-1", "FADE_IN_SECONDS='-1' is out of range: expected a number from 0 to 60"),
     ("FADE_OUT_SECONDS", "soon", "FADE_OUT_SECONDS='soon' is not valid: expected a number from 0 to 60"),

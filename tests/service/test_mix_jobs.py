@@ -152,3 +152,25 @@ async def test_required_file_that_is_missing_fails_the_job(service, file_server,
         "SELECT * FROM render_jobs WHERE id = $1 AND state = 'failed'", job_id), 30)
     assert job["error"] == f"layers[0].url: could not download '{file_server}/nope.wav': HTTP 404 Not Found"
     assert job["attempts"] == 1, "a 404 is not worth retrying"
+
+
+async def test_a_mix_is_bounded_by_its_own_timeout_not_the_bytebeat_one(database, db, tmp_path):
+    """MIX_TIMEOUT_MS stops a mix that runs too long and names itself in the error;
+    bytebeat renders keep RENDER_TIMEOUT_MS, and the worker goes on serving."""
+    svc = await ServiceProcess(database, tmp_path, "mix2", MIX_TIMEOUT_MS="1000").start()
+    try:
+        spec = {"duration_s": 15 * 60, "layers": [{"type": "noise", "color": "pink"},
+                                                   {"type": "binaural", "carrier_hz": 200, "band": "theta"}],
+                "outputs": [{"format": "mp3"}, {"format": "flac"}]}
+        job_id = await db.fetchval("INSERT INTO render_jobs (kind, spec) VALUES ('mix', $1) RETURNING id",
+                                   json.dumps(spec))
+        job = await wait_for(lambda: db.fetchrow(
+            "SELECT * FROM render_jobs WHERE id = $1 AND state = 'failed'", job_id), 60)
+        assert "timed out" in job["error"] and "MIX_TIMEOUT_MS=1000" in job["error"], job["error"]
+        assert job["attempts"] == 1
+        assert not (svc.storage_dir / "mixes").exists(), "nothing uploaded"
+
+        post = await db.fetchval("INSERT INTO posts (expression, prerender_duration) VALUES ('t>>4', 3) RETURNING id")
+        await wait_for(lambda: db.fetchval("SELECT pre_rendered FROM posts WHERE id = $1", post), 30)
+    finally:
+        svc.close()
