@@ -15,7 +15,7 @@ from listener.db.embedded import embedded_database_url
 from listener.db.migrate import migrate
 from listener.db.queries import QUERIES
 from listener.http import HttpServer, bind, build_app
-from listener.jobs.bytebeat import warm_up_in_process
+from listener.jobs.registry import warm_up_in_process
 from listener.render_pool import RenderPool
 from listener.storage import make_storage
 from listener.worker import Worker

@@ -47,7 +47,7 @@ def render_in_process(payload: dict, report: Callable[[Any], None]) -> dict:
     }
 
 
-def warm_up_in_process(_payload: Any, _report: Callable[[Any], None]) -> None:
+def warm_up_bytebeat_in_process() -> None:
     """Import the engine, create the JIT, load the fdlibm port's machine code and
     render one tiny song, so the first job pays none of it."""
     from engine import BytebeatRequest, render_samples

@@ -168,3 +168,13 @@ async def test_pool_cancellation_kills_the_render():
         assert time.monotonic() - started < 5
     finally:
         await pool.close()
+
+
+def test_mix_warm_up_renders_and_leaves_no_files(tmp_path, monkeypatch):
+    """The pool's warm-up really renders a mix (a broken warm-up would only log at start)."""
+    import tempfile
+
+    from listener.jobs.mix import warm_up_mix_in_process
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    warm_up_mix_in_process()
+    assert list(tmp_path.iterdir()) == []
