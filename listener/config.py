@@ -34,6 +34,7 @@ class Settings:
     render_duration: int = 120
     render_timeout_ms: int = 120_000
     mix_timeout_ms: int = 900_000
+    render_nice: int = 10
     render_memory_mb: int = 256
     fade_in_seconds: float = 0.0
     fade_out_seconds: float = 0.5
@@ -263,6 +264,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         fade_out_seconds=_float(env, "FADE_OUT_SECONDS", 0.5, 0.0, 60.0),
         max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 2, 1, 64),
         render_processes=_int(env, "RENDER_PROCESSES", 0, 0, 64),
+        render_nice=_int(env, "RENDER_NICE", 10, 0, 19),
         max_retries=_int(env, "MAX_RETRIES", 3, 0, 100),
         retry_delay_ms=_int(env, "RETRY_DELAY_MS", 1000, 1, 3_600_000),
         job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", 30.0, 1.0, 3600.0),

@@ -40,10 +40,12 @@ class TaskFailed(Exception):
         self.kind, self.message, self.permanent = kind, message, permanent
 
 
-def _serve(conn: Connection, permanent_types: tuple[str, ...]) -> None:
+def _serve(conn: Connection, permanent_types: tuple[str, ...], nice: int = 0) -> None:
     """Body of a pool process: run tasks until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when we stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if nice:
+        os.nice(nice)
     while True:
         try:
             fn, payload = conn.recv()
@@ -68,9 +70,13 @@ class _Slot:
 
 
 class RenderPool:
-    def __init__(self, size: int, permanent_error_types: tuple[str, ...] = ("EngineError",)):
+    def __init__(self, size: int, permanent_error_types: tuple[str, ...] = ("EngineError",),
+                 nice: int = 0):
+        """`nice`: added to the render processes' niceness, so renders yield the CPU
+        to the service's own event loop and to a database on the same host."""
         self.size = size or os.cpu_count() or 1
         self._permanent = permanent_error_types
+        self._nice = nice
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Slot] | None = None
         self._slots: list[_Slot] = []
@@ -78,7 +84,7 @@ class RenderPool:
 
     def _spawn(self) -> _Slot:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_serve, args=(child, self._permanent),
+        proc = self._ctx.Process(target=_serve, args=(child, self._permanent, self._nice),
                                  name="render", daemon=True)
         proc.start()
         child.close()

@@ -77,7 +77,7 @@ async def run_service(settings: Settings) -> int:
     db = await asyncpg.create_pool(
         dsn, min_size=1, max_size=settings.max_concurrent_jobs + 3,
         server_settings={"application_name": f"bytebeat-worker:{settings.worker_id}"[:63]})
-    pool = RenderPool(settings.render_processes)
+    pool = RenderPool(settings.render_processes, nice=settings.render_nice)
     await pool.start()
     warm = asyncio.create_task(pool.warm_up(warm_up_in_process, None))
     worker = Worker(settings, dsn, db, pool, storage, staging_dir=settings.data_dir / "staging")

@@ -137,6 +137,22 @@ async def test_pool_kills_a_render_past_its_timeout_and_keeps_serving():
         await pool.close()
 
 
+def niceness(_payload, _report):
+    return os.nice(0)
+
+
+async def test_pool_runs_renders_at_the_added_niceness_and_replacements_too():
+    pool = RenderPool(1, nice=5)
+    await pool.start()
+    try:
+        assert await pool.run(niceness, None, timeout=30) == min(os.nice(0) + 5, 19)
+        with pytest.raises(RenderTimeout):
+            await pool.run(sleepy, 30, timeout=0.2)
+        assert await pool.run(niceness, None, timeout=30) == min(os.nice(0) + 5, 19)
+    finally:
+        await pool.close()
+
+
 async def test_pool_reports_dead_process_and_errors():
     pool = RenderPool(1)
     await pool.start()
