@@ -35,6 +35,7 @@ class Settings:
     render_timeout_ms: int = 120_000
     mix_timeout_ms: int = 900_000
     render_nice: int = 10
+    engine_cache_max_mb: int = 256  # read by the engine from the environment; checked here
     render_memory_mb: int = 256
     fade_in_seconds: float = 0.0
     fade_out_seconds: float = 0.5
@@ -265,6 +266,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 2, 1, 64),
         render_processes=_int(env, "RENDER_PROCESSES", 0, 0, 64),
         render_nice=_int(env, "RENDER_NICE", 10, 0, 19),
+        engine_cache_max_mb=_int(env, "ENGINE_CACHE_MAX_MB", 256, 1, 1_048_576),
         max_retries=_int(env, "MAX_RETRIES", 3, 0, 100),
         retry_delay_ms=_int(env, "RETRY_DELAY_MS", 1000, 1, 3_600_000),
         job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", 30.0, 1.0, 3600.0),

@@ -11,6 +11,12 @@ Directory: $ENGINE_CACHE_DIR, else $NUMBA_CACHE_DIR/bytebeat-kernels, else
 $XDG_CACHE_HOME (~/.cache)/bytebeat-render/kernels. A cache that cannot be written is
 skipped silently (rendering only gets slower); a damaged file fails its checksum and is
 compiled again.
+
+Size: at most $ENGINE_CACHE_MAX_MB (default 256) MiB. A hit refreshes the file's mtime;
+when a write takes the directory past the limit, the least recently used files are
+deleted down to three quarters of it. Writes are rare (one per new formula and
+optimisation level), so the directory is scanned then rather than tracked: several
+processes share it.
 """
 from __future__ import annotations
 
@@ -24,6 +30,16 @@ import llvmlite.binding as llvm
 
 _MAGIC = b"bytebeat-kernel-1\n"
 _DIGEST = 32
+DEFAULT_MAX_MB = 256
+
+
+def default_max_bytes() -> int:
+    """$ENGINE_CACHE_MAX_MB in bytes; an unreadable value falls back to the default."""
+    try:
+        mb = float(os.environ.get("ENGINE_CACHE_MAX_MB") or DEFAULT_MAX_MB)
+    except ValueError:
+        mb = DEFAULT_MAX_MB
+    return int(max(mb, 1.0) * 1024 * 1024)
 
 
 def module_key(ir_text: str, optimize: bool) -> str:
@@ -46,9 +62,11 @@ def default_dir() -> Path:
 class ObjectCache:
     """get/put of object files by module name (callbacks of ExecutionEngine.set_object_cache)."""
 
-    def __init__(self, directory: Path | None = None):
+    def __init__(self, directory: Path | None = None, max_bytes: int | None = None):
         self.directory = directory or default_dir()
+        self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
         self.hits = 0
+        self.evicted = 0
 
     def _path(self, name: str) -> Path | None:
         return self.directory / f"{name}.o" if name.startswith("k") and name[1:].isalnum() else None
@@ -65,6 +83,10 @@ class ObjectCache:
         head, digest, obj = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + _DIGEST], data[len(_MAGIC) + _DIGEST:]
         if head != _MAGIC or hashlib.sha256(obj).digest() != digest:
             return None
+        try:
+            os.utime(path)  # recently used: the last to be evicted
+        except OSError:
+            pass
         return obj
 
     def get(self, module) -> bytes | None:
@@ -87,5 +109,29 @@ class ObjectCache:
             except BaseException:
                 os.unlink(tmp)
                 raise
+            self._trim()
         except OSError:
             pass
+
+    def _trim(self) -> None:
+        """Delete the least recently used object files while the directory is over its limit."""
+        files = []
+        for entry in os.scandir(self.directory):
+            if entry.name.endswith(".o"):
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue  # another process removed it
+                files.append((st.st_mtime, st.st_size, entry.path))
+        total = sum(size for _, size, _ in files)
+        if total <= self.max_bytes:
+            return
+        for _, size, path in sorted(files):
+            if total <= self.max_bytes * 3 // 4:
+                break
+            try:
+                os.unlink(path)
+                self.evicted += 1
+            except FileNotFoundError:
+                pass
+            total -= size

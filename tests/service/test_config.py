@@ -26,6 +26,7 @@ BAD_VALUES = [
     ("FADE_IN_SECONDS", "-1", "FADE_IN_SECONDS='-1' is out of range: expected a number from 0 to 60"),
     ("FADE_OUT_SECONDS", "soon", "FADE_OUT_SECONDS='soon' is not valid: expected a number from 0 to 60"),
     ("MAX_CONCURRENT_JOBS", "0", "MAX_CONCURRENT_JOBS='0' is out of range: expected an integer from 1 to 64"),
+    ("ENGINE_CACHE_MAX_MB", "0", "ENGINE_CACHE_MAX_MB='0' is out of range: expected an integer from 1 to 1048576"),
     ("RENDER_NICE", "20", "RENDER_NICE='20' is out of range: expected an integer from 0 to 19"),
     ("RENDER_PROCESSES", "65", "RENDER_PROCESSES='65' is out of range: expected an integer from 0 to 64"),
     ("MAX_RETRIES", "101", "MAX_RETRIES='101' is out of range: expected an integer from 0 to 100"),
