@@ -36,6 +36,8 @@ class Settings:
     mix_timeout_ms: int = 900_000
     render_nice: int = 10
     engine_cache_max_mb: int = 256  # read by the engine from the environment; checked here
+    mix_url_hosts: tuple[str, ...] = ()
+    mix_url_private: bool = False
     render_memory_mb: int = 256
     fade_in_seconds: float = 0.0
     fade_out_seconds: float = 0.5
@@ -197,6 +199,20 @@ _SUPABASE_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,99}")
 _REGION = re.compile(r"[a-z0-9\-]{2,32}")
 
 
+_HOST_PATTERN = re.compile(r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
+def _host_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated host names; `*.example.com` stands for its subdomains."""
+    raw = (env.get(name) or "").strip()
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not _HOST_PATTERN.fullmatch(host):
+            raise ConfigError(f"{name}={raw!r} is not valid: {host!r} is not a host name"
+                              f" (expected names like files.example.com or *.example.com, comma-separated)")
+    return tuple(h.strip("[]") for h in hosts)
+
+
 def _text(env: Mapping[str, str], name: str, default: str, pattern: re.Pattern, allowed: str) -> str:
     """A free-form name that must still match `pattern` (described by `allowed`)."""
     raw = env.get(name)
@@ -267,6 +283,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         render_processes=_int(env, "RENDER_PROCESSES", 0, 0, 64),
         render_nice=_int(env, "RENDER_NICE", 10, 0, 19),
         engine_cache_max_mb=_int(env, "ENGINE_CACHE_MAX_MB", 256, 1, 1_048_576),
+        mix_url_hosts=_host_list(env, "MIX_URL_HOSTS"),
+        mix_url_private=_bool(env, "MIX_URL_PRIVATE", False),
         max_retries=_int(env, "MAX_RETRIES", 3, 0, 100),
         retry_delay_ms=_int(env, "RETRY_DELAY_MS", 1000, 1, 3_600_000),
         job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", 30.0, 1.0, 3600.0),

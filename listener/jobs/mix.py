@@ -23,6 +23,7 @@ from listener.errors import PermanentJobError
 from listener.jobs.base import JobContext, operator_cancelled
 from listener.jobs.downloads import download_sources
 from listener.jobs.progress import Stages
+from listener.jobs.url_policy import UrlPolicy
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,9 @@ class MixKind:
             if sources:
                 ctx.progress.report("downloading")
             downloaded = await download_sources(sources, folder, ctx.storage,
-                                                timeout_s=ctx.settings.storage_timeout_seconds * 4)
+                                                timeout_s=ctx.settings.storage_timeout_seconds * 4,
+                                                policy=UrlPolicy(ctx.settings.mix_url_hosts,
+                                                                 ctx.settings.mix_url_private))
             rendered = await ctx.render(render_mix_in_process, {
                 "spec": spec, "out_dir": str(folder / "out"),
                 "files": {str(k): str(v) for k, v in downloaded.files.items()},

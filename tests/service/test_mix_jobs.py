@@ -22,7 +22,8 @@ SECONDS = 5
 
 @pytest.fixture
 async def service(database, tmp_path):
-    svc = ServiceProcess(database, tmp_path, "mix1", TARGET_LUFS="-18")
+    # the test's file server is on 127.0.0.1: a deployment's own network, allowed explicitly
+    svc = ServiceProcess(database, tmp_path, "mix1", TARGET_LUFS="-18", MIX_URL_PRIVATE="true")
     await svc.start()
     yield svc
     svc.close()
