@@ -160,15 +160,20 @@ class RenderPool:
             loop.remove_reader(fd)
 
     async def _replace(self, slot: _Slot) -> None:
-        """Kill a slot's process (timed out, cancelled or dead) and start a new one."""
+        """Kill a slot's process (timed out, cancelled or dead) and start a new one.
+
+        Runs in the `finally` of a task that may be cancelled again meanwhile (an
+        operator's cancel, then the lease check): the new process takes the slot
+        before the first await, and reaping the old one is shielded, so a second
+        cancellation can neither lose the slot nor leave a zombie."""
         self.restarts += 1
         if slot.process.is_alive():
             slot.process.kill()
-        await asyncio.to_thread(slot.process.join, 5)
         slot.conn.close()
         self._slots.remove(slot)
         if self._idle is not None:
             self._idle.put_nowait(self._spawn())
+        await asyncio.shield(asyncio.to_thread(slot.process.join, 5))
 
     async def close(self) -> None:
         for slot in list(self._slots):

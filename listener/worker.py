@@ -107,7 +107,8 @@ class Worker:
             log.warning("ignoring %s payload %r: not a job id", CANCEL_CHANNEL, payload)
             return
         task = self.running.get(job_id)
-        if task is None or task.done() or getattr(task, "finishing", False):
+        if task is None or task.done() or getattr(task, "finishing", False) or \
+                getattr(task, "cancel_requested", False):
             return
         log.info("job %s cancelled by an operator; stopping it", job_id)
         task.cancel_requested = True  # type: ignore[attr-defined]
@@ -381,7 +382,8 @@ class Worker:
                 continue
             for job_id in ids:
                 task = self.running.get(job_id)
-                if job_id not in owned and task is not None and not task.done():
+                if job_id not in owned and task is not None and not task.done() and \
+                        not getattr(task, "cancel_requested", False):   # being stopped already
                     log.warning("job %s: lease lost; stopping its render", job_id)
                     task.lease_lost = True  # type: ignore[attr-defined]
                     task.cancel()

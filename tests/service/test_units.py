@@ -186,6 +186,25 @@ async def test_pool_cancellation_kills_the_render():
         await pool.close()
 
 
+async def test_a_second_cancel_while_the_process_is_replaced_does_not_lose_the_slot():
+    """An operator's cancel and the lease check can both cancel a job's task: the second one
+    arrives while the pool replaces the killed process, and the pool must keep its slot."""
+    pool = RenderPool(1)
+    await pool.start()
+    try:
+        task = asyncio.create_task(pool.run(sleepy, 30, timeout=60))
+        await asyncio.sleep(1.0)
+        while not task.done():  # cancel again and again until the task has ended
+            task.cancel()
+            await asyncio.sleep(0.001)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await asyncio.wait_for(pool.run(sleepy, 0, timeout=10), 20) > 0
+        assert pool.restarts == 1
+    finally:
+        await pool.close()
+
+
 def test_mix_warm_up_renders_and_leaves_no_files(tmp_path, monkeypatch):
     """The pool's warm-up really renders a mix (a broken warm-up would only log at start)."""
     import tempfile
