@@ -225,3 +225,19 @@ async def test_direct_jobs_complete_with_their_result(db):
     assert [tuple(r) for r in rows] == [(job_id, "done")]
     state, result = await db.fetchrow("SELECT state, result FROM render_jobs WHERE id = $1", job_id)
     assert state == "done" and result == '{"ok": 1}'
+
+
+@pytest.mark.parametrize("kinds", [["mix"], ["bytebeat"]])
+async def test_a_claim_reads_a_few_rows_however_many_are_queued(db, kinds):
+    """A burst of jobs into a table without statistics (new, or far beyond the last
+    ANALYZE): the claim still walks the claimable index in order and stops after its
+    limit, instead of reading every queued job and sorting them."""
+    await db.execute("INSERT INTO render_jobs (kind, spec) SELECT $1, '{}' FROM generate_series(1, 20000)",
+                     kinds[0])
+    async with db.transaction():
+        rows = await db.fetch("SELECT * FROM claim_render_jobs('w', 10, 30, $1)", kinds)
+        read = await db.fetchval(
+            "SELECT pg_stat_get_xact_tuples_fetched('render_jobs'::regclass)"
+            " + pg_stat_get_xact_tuples_returned('render_jobs'::regclass)")
+    assert [r["job_id"] for r in rows] == list(range(1, 11))
+    assert read < 200, f"the claim of 10 jobs read {read} rows of render_jobs"
