@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from engine.errors import NotCompiledError, SourcePosition
 from engine.compiled import arrays
 from engine.compiled import parser as P
+from engine.compiled.static_values import StaticValues
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
 # Object.getOwnPropertyNames(Math) in Node 20 (the song function's parameters), then int, window.
@@ -834,6 +835,12 @@ class Analyzer:
         for func in self.declarations:
             nodes.extend(P.walk(func))
         self.constants = arrays.constant_assignments(nodes, const_number)
+        self.static = StaticValues(
+            [self.info.tree, *self.declarations],
+            {name: self.info.funcs[fid] for name, fid in self.info.declared.items()},
+            lambda f: self.info.local_names[self.info.func_ids[id(f)]], self.math_function_named, PARAMS)
+        for name, value in self.static.constant_globals().items():
+            self.constants.setdefault(name, value)
         self.plain = arrays.plain_assignments(nodes)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
@@ -882,15 +889,9 @@ class Analyzer:
             self.info.global_kinds[name] = NUM
 
     def static_number(self, node) -> float | None:
-        """The value of a constant, of `x = <constant>`, or of a global assigned only one constant."""
+        """The one number `node` evaluates to (engine.compiled.static_values), else None."""
         c = const_number(node)
-        if c is not None:
-            return c
-        if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
-            return self.static_number(node.value)
-        if isinstance(node, P.Ident):
-            return self.constants.get(node.name)
-        return None
+        return c if c is not None else self.static.single(node)
 
     # -- Math functions held by globals (`s=sin`, `p=Math.pow`), only ever called
     def math_function_named(self, node) -> str | None:
