@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from engine.errors import NotCompiledError, SourcePosition
 from engine.compiled import arrays
 from engine.compiled import parser as P
-from engine.compiled.static_values import StaticValues
+from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
 # Object.getOwnPropertyNames(Math) in Node 20 (the song function's parameters), then int, window.
@@ -142,6 +142,7 @@ class SongInfo:
     array_args: set = field(default_factory=set)   # id(argument) passing an array by reference
     function_args: set = field(default_factory=set)   # id(argument or default) passing a Math function
     param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
+    numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
 
     @property
     def random_offset(self) -> int:
@@ -275,11 +276,12 @@ def function_definitions(node) -> list:
 
 
 def const_number(node) -> float | None:
-    """The value of a numeric literal, possibly negated (`-7`), else None."""
+    """The value of a numeric literal, possibly negated (`-7`), or of arithmetic on literals
+    only (`12+12`: engine.compiled.static_values.literal_value), else None."""
     if isinstance(node, P.Num):
         return node.value
-    if isinstance(node, P.Unary) and node.op in "-+" and isinstance(node.arg, P.Num):
-        return -node.arg.value if node.op == "-" else node.arg.value
+    if isinstance(node, (P.Unary, P.Binary)):
+        return literal_value(node)
     return None
 
 
@@ -842,6 +844,7 @@ class Analyzer:
         for name, value in self.static.constant_globals().items():
             self.constants.setdefault(name, value)
         self.plain = arrays.plain_assignments(nodes)
+        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
         harmless = lambda c: arrays.fill_call_parts(c) is not None or \
@@ -1125,6 +1128,10 @@ class Analyzer:
                         self.truthy(k, node.left)
                     self.expr(node.right, discard=True)
                 return self.note(node, NUM)
+        if id(node) in self.info.numeric_singletons:
+            if self.expr(node.elements[0]).base != "num":
+                raise self.refuse("one-element array of a value that is not a number, read as a number", node)
+            return self.note(node, NUM)
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
             raise self.refuse(_construct_name(node), node)

@@ -340,3 +340,39 @@ def unpaired_push(tree_nodes, name: str, is_math_call):
         if queue_call(n, name) == "push" and id(n) not in paired:
             return n
     return None
+
+
+# -- one-element arrays read as numbers: `t*[x]`, `[a,b,[x]][i]/12`
+#
+# ToNumber of an array is ToNumber of its string: for `[x]` with x a number that is
+# String(x) read back, i.e. x itself (-0 gives 0; undefined gives "" and so 0). Where the
+# array goes straight into an arithmetic operator nothing else can see it, so the compiled
+# tier keeps the number only.
+
+TO_NUMBER_BINARY = frozenset(("-", "*", "/", "%", "**", "|", "&", "^", "<<", ">>", ">>>"))
+TO_NUMBER_UNARY = frozenset(("-", "+", "~"))
+
+
+def _is_singleton(node, const_number) -> bool:
+    return isinstance(node, P.ArrayLit) and len(node.elements) == 1 and node.elements[0] is not None and \
+        not isinstance(node.elements[0], P.Spread) and const_number(node.elements[0]) is None and \
+        not isinstance(node.elements[0], (P.Str, P.ArrayLit))
+
+
+def numeric_singletons(tree_nodes, const_number) -> set:
+    """ids of one-element array literals of a computed value that an arithmetic operator
+    converts right away: an operand itself, or an element of a literal indexed as an operand."""
+    out = set()
+    for n in tree_nodes:
+        if isinstance(n, P.Binary) and n.op in TO_NUMBER_BINARY:
+            operands = (n.left, n.right)
+        elif isinstance(n, P.Unary) and n.op in TO_NUMBER_UNARY:
+            operands = (n.arg,)
+        else:
+            continue
+        for o in operands:
+            if _is_singleton(o, const_number):
+                out.add(id(o))
+            elif isinstance(o, P.Index) and not o.optional and isinstance(o.obj, P.ArrayLit):
+                out.update(id(e) for e in o.obj.elements if _is_singleton(e, const_number))
+    return out

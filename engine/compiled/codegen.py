@@ -530,7 +530,16 @@ class CodeGen:
             if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
                 self.discarded_branches(node)
                 return Val("num", dconst(NAN), None)
+        if id(node) in self.info.numeric_singletons:
+            return self.singleton_number(node)
         return getattr(self, "x_" + type(node).__name__)(node)
+
+    def singleton_number(self, node) -> Val:
+        """`[x]` read as a number (engine.compiled.arrays.numeric_singletons): x, with -0
+        as 0 and undefined as 0 (String gives "-0" -> 0 and "" -> 0)."""
+        v = self.expr(node.elements[0])
+        d = v.d if v.u is None else self.b.select(v.u, dconst(0.0), v.d)
+        return Val("num", self.b.fadd(d, dconst(0.0)), None)
 
     def has_definition(self, node) -> bool:
         return any(defined_function(c) is not None or self.is_array_definition(c) or

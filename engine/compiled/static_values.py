@@ -82,6 +82,9 @@ def _shift(op: str, a: float, b: float) -> float:
     return float(to_uint32(a) >> n)
 
 
+BINARY_OPS = frozenset(("+", "-", "*", "/", "%", "**", "|", "&", "^", "<<", ">>", ">>>"))
+
+
 def binary(op: str, a: float, b: float) -> float | None:
     """JS `a op b` on numbers, or None where the result is not exactly known."""
     if op == "+":
@@ -104,6 +107,25 @@ def binary(op: str, a: float, b: float) -> float | None:
         return float(to_int32(a) ^ to_int32(b))
     if op in ("<<", ">>", ">>>"):
         return _shift(op, a, b)
+    return None
+
+
+def literal_value(node) -> float | None:
+    """The value of arithmetic on number literals only (`12+12`, `-1>>>28`, `2**14`): no
+    name is read, nothing can throw or change, so it may stand for the expression."""
+    if isinstance(node, P.Num):
+        return node.value
+    if isinstance(node, P.Unary) and node.op in ("-", "+", "~"):
+        x = literal_value(node.arg)
+        if x is None:
+            return None
+        return -x if node.op == "-" else (x if node.op == "+" else float(~to_int32(x)))
+    if isinstance(node, P.Binary) and node.op in BINARY_OPS:
+        a = literal_value(node.left)
+        if a is None:
+            return None
+        b = literal_value(node.right)
+        return None if b is None else binary(node.op, a, b)
     return None
 
 
