@@ -1392,7 +1392,9 @@ class Analyzer:
         raise self.refuse("indexing " + _construct_name(obj), node)
 
     def index_kind(self, k: Kind, node) -> None:
-        if k.base not in ("num",):
+        """Numbers index elements; so does a one-character string, by its text (codegen
+        index_number); other keys (booleans, longer strings) are refused."""
+        if k.base not in ("num", "str"):
             raise self.refuse("index that is not a number", node)
 
     def x_Call(self, node) -> Kind:

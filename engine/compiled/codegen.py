@@ -208,6 +208,20 @@ class CodeGen:
             d = b.select(v.u, dconst(NAN), d)
         return d
 
+    def index_number(self, node) -> ir.Value:
+        """The element index a property key selects (NaN: no element). A one-character
+        string is a key by its text: "0".."9" name elements 0..9, any other character a
+        property that arrays and strings do not have (not ToNumber: " " is not 0)."""
+        v = self.expr(node)
+        if v.base != "str":
+            return self.to_number(v)
+        b = self.b
+        c = v.d
+        digit = b.and_(b.fcmp_ordered(">=", c, dconst(48)), b.fcmp_ordered("<=", c, dconst(57)))
+        if v.u is not None:
+            digit = b.and_(digit, b.not_(v.u))
+        return b.select(digit, b.fsub(c, dconst(48)), dconst(NAN))
+
     def truthy(self, v: Val) -> ir.Value:
         b = self.b
         if v.base == "undef":
@@ -1135,7 +1149,7 @@ class CodeGen:
         """`A[i]`: undefined outside the elements (no other property can exist)."""
         name = node.obj.name
         self.read_global(name, soft=False)
-        idx = self.to_number(self.expr(node.index))
+        idx = self.index_number(node.index)
         if self.info.arrays[name].queue:
             b = self.b
             head_p, len_p = self.queue_ptrs(name)
@@ -1243,8 +1257,8 @@ class CodeGen:
         kind = self.kind(node.obj.obj)
         cell = Kind(kind.base, True)
         vals = [[UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements] for r in rows]
-        i = self.to_number(self.expr(node.obj.index))
-        j = self.to_number(self.expr(node.index))
+        i = self.index_number(node.obj.index)
+        j = self.index_number(node.index)
         ok_i, ki = self.index_in_range(i, len(rows))
         self.throw_unless(ok_i)
         flat = [v for r in vals for v in r]
@@ -1274,7 +1288,7 @@ class CodeGen:
         obj = node.obj
         key = self.array_param(obj)
         if key is not None:
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             ok, k = self.index_in_range(idx, self.info.arrays[key].length)
             return self.convert(self.load_cell(key, k, b.not_(ok)), self.kind(node))
         if self.array_holder(obj):
@@ -1283,11 +1297,11 @@ class CodeGen:
             return self.nested_table_read(node)
         if not isinstance(obj, (P.Str, P.ArrayLit)):
             v = self.expr(obj)
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             return self.index_ref(v, idx, self.kind(node))
         if isinstance(obj, P.Str):
             units = [float(u) for u in utf16_units(obj.value)]
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             if not units:
                 return Val("str", dconst(0.0), TRUE)
             ok, k = self.index_in_range(idx, len(units))
@@ -1297,7 +1311,7 @@ class CodeGen:
         n = len(obj.elements)
         consts = [const_number(e) if e is not None else None for e in obj.elements]
         if n and all(c is not None for c in consts) and kind.base == "num":
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             ok, k = self.index_in_range(idx, n)
             return Val("num", self.load_table(consts, k), b.not_(ok))
         vals = []
@@ -1306,7 +1320,7 @@ class CodeGen:
                 vals.append(Val(kind.base, dconst(NAN), TRUE))
             else:
                 vals.append(self.convert(self.expr(e), Kind(kind.base, True, kind.objs)))
-        idx = self.to_number(self.expr(node.index))
+        idx = self.index_number(node.index)
         if n == 0:
             return Val(kind.base, dconst(NAN), TRUE)
         ok, k = self.index_in_range(idx, n)
