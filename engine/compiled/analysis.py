@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, renames
+from engine.compiled import arrays, renames, stereo
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -1503,7 +1503,7 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
-    a = Analyzer(source, renames.split_reused_names(tree), mode)
+    a = Analyzer(source, stereo.unstored_stereo_results(renames.split_reused_names(tree)), mode)
     decls = []
     for stmt in rest:
         if isinstance(stmt, P.FuncDecl):

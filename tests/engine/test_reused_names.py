@@ -1,7 +1,8 @@
 """A global holding a helper function (or a number) first and an array later in each
 sample (`kick=pan=>..., kick=[kick(0),kick(1)]`, engine.compiled.renames): compared with
 the reference player sample by sample (skipped without Node); the cases the split would
-get wrong stay refused."""
+get wrong stay refused. Also stereo results stored in a name nothing reads
+(`c=[l, r]`, engine.compiled.stereo)."""
 import numpy as np
 import pytest
 
@@ -45,3 +46,23 @@ def test_refused_splits(code, construct):
         check_song(code, "uint8")
     assert construct in e.value.construct
     assert e.value.position is not None
+
+
+STEREO_SONGS = [
+    ("a=t*3,b=t>>2,c=[a,b]", "uint8"),
+    ("x=sin(t/40),t>>12&1?out=[x,-x]:x/2", "float"),
+    ("c=[t,t>>1],d=c[0]+c[1],c=[d,t*3]", "uint8"),      # split first, then the last store is unread
+]
+
+
+@pytest.mark.parametrize("code,mode", STEREO_SONGS)
+def test_stereo_results_stored_in_unread_names_match_reference(code, mode):
+    test_split_names_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code,construct", [
+    ("t||(c=0),c+=1,c=[t,c]", "assignment of another value to c, which holds an array"),
+    ("c=[t,t*2],this.c", "array c used through this.c"),
+])
+def test_stereo_results_in_read_names_stay_refused(code, construct):
+    test_refused_splits(code, construct)
