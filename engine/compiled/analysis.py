@@ -143,6 +143,7 @@ class SongInfo:
     function_args: set = field(default_factory=set)   # id(argument or default) passing a Math function
     param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
     numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
+    stereo_calls: set = field(default_factory=set)          # id(call) inlined as the song's result
 
     @property
     def random_offset(self) -> int:
@@ -182,6 +183,7 @@ class Frame:
     ret: object = None                          # codegen: (return block, value slots)
     arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
+    stereo: bool = False    # the call is the song's result: its returns may be `[l, r]`
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -273,6 +275,21 @@ def function_definitions(node) -> list:
         out.append(node)
         node = node.value
     return out
+
+
+def inlined_callee(info, frames, callee, global_member):
+    """(fid, snapshot, toplevel) when `callee` is one of the song's function literals: written
+    right there, declared, or held by a global (`f(...)`, `this.f(...)`); else None."""
+    if isinstance(callee, P.Func):
+        return info.func_ids[id(callee)], False, False
+    if isinstance(callee, P.Ident) and callee.name in info.declared and \
+            resolve(info, frames, callee.name)[0] == "global":
+        return info.declared[callee.name], False, True
+    fname = callee.name if isinstance(callee, P.Ident) else global_member(callee)
+    if fname is not None and fname in info.func_globals and \
+            (not isinstance(callee, P.Ident) or resolve(info, frames, fname)[0] == "global"):
+        return info.func_globals[fname], True, False
+    return None
 
 
 def const_number(node) -> float | None:
@@ -551,7 +568,10 @@ class Analyzer:
                 self.info.capture_kinds[key] = new
                 self.changed = True
 
-    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False) -> Kind:
+    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False,
+                      stereo: bool = False) -> Kind:
+        """The kind of a call's value; `stereo`: the call is the song's result, its returned
+        values are checked as results (engine.compiled.stereo) and its kind is not kept."""
         func = self.info.funcs[fid]
         if func.generator or func.is_async:
             raise self.refuse("generator function" if func.generator else "async function", func)
@@ -574,7 +594,7 @@ class Analyzer:
                 self.info.function_args.add(id(a))
             else:
                 arg_kinds.append(self.expr(a))
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo)
         self.frames.append(frame)
         saved_returns = self.returns
         saved_loops = self.loop_depth
@@ -614,7 +634,10 @@ class Analyzer:
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
                 self.set_fn_kind(fid, p.target.name, k)
-            if func.expression_body:
+            if func.expression_body and stereo:
+                self.result(func.body)
+                rk = NUM
+            elif func.expression_body:
                 rk = self.expr(func.body)
             else:
                 self.statements(func.body)
@@ -627,6 +650,8 @@ class Analyzer:
             self.frames.pop()
             self.returns = saved_returns
             self.loop_depth = saved_loops
+        if stereo:
+            return NUM
         old = self.info.ret_kinds.get(fid)
         new = rk if old is None else old.join(rk)
         if new != old:
@@ -653,6 +678,10 @@ class Analyzer:
     def statement(self, st) -> None:
         if isinstance(st, P.ExprStmt):
             self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return) and self.frames[-1].stereo:
+            if st.arg is not None:
+                self.result(st.arg)
+            self.returns.append(NUM)
         elif isinstance(st, P.Return):
             self.returns.append(UNDEF if st.arg is None else self.expr(st.arg))
         elif isinstance(st, P.VarDecl):
@@ -770,6 +799,14 @@ class Analyzer:
             self.truthy(self.expr(node.test), node.test)
             self.result(node.cons)
             self.result(node.alt)
+            return
+        callee = self.result_callee(node)
+        if callee is not None:
+            for a in node.args:
+                if isinstance(a, P.Spread):
+                    raise self.refuse("spread arguments", a)
+            self.info.stereo_calls.add(id(node))
+            self.call_function(callee[0], node.args, node, *callee[1:], stereo=True)
             return
         k = self.expr(node)
         self.check_numberable(k, node)
@@ -1464,18 +1501,27 @@ class Analyzer:
                 for a in node.args[1:]:
                     self.expr(a)
             return NUM
-        if isinstance(callee, P.Func):
-            fid = self.info.func_ids[id(callee)]
-            return self.call_function(fid, node.args, node, snapshot=False)
-        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
-                resolve(self.info, self.frames, callee.name)[0] == "global":
-            return self.call_function(self.info.declared[callee.name], node.args, node, snapshot=False,
-                                      toplevel=True)
-        fname = callee.name if isinstance(callee, P.Ident) else self.global_member(callee)
-        if fname is not None and fname in self.info.func_globals and \
-                (not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
-            return self.call_function(self.info.func_globals[fname], node.args, node, snapshot=True)
+        inlined = self.inlined_callee(node)
+        if inlined is not None:
+            return self.call_function(inlined[0], node.args, node, *inlined[1:])
         raise self.refuse("call of " + _construct_name(callee), node)
+
+    def result_callee(self, node):
+        """inlined_callee of a call that is the song's result, where no built-in of the same
+        name (parseInt, a Math function, a parameter bound to one) takes the call first."""
+        if not isinstance(node, P.Call):
+            return None
+        c = node.callee
+        if isinstance(c, P.Ident) and (c.name in PARAMS or c.name in ("isNaN", "isFinite", "parseInt") or
+                                       self.math_alias(c) or self.function_param(c) is not None):
+            return None
+        return self.inlined_callee(node)
+
+    def inlined_callee(self, node):
+        """(fid, snapshot, toplevel) when `node` calls one of the song's function literals."""
+        if not isinstance(node, P.Call) or node.optional:
+            return None
+        return inlined_callee(self.info, self.frames, node.callee, self.global_member)
 
 
 def _construct_name(node) -> str:

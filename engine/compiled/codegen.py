@@ -518,6 +518,8 @@ class CodeGen:
                 phi.add_incoming(y, c_bb)
                 out.append(phi)
             return tuple(out)
+        if isinstance(node, P.Call) and id(node) in self.info.stereo_calls:
+            return self.inlined_function_call(node, stereo=True)
         d = self.to_number(self.expr(node))
         return d, d, FALSE
 
@@ -605,13 +607,14 @@ class CodeGen:
         with self.b.goto_block(self.entry_builder_block):
             return self.b.alloca(ty)
 
-    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False) -> Val:
+    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False, stereo: bool = False):
+        """The call's value, or for a `stereo` call (the song's result) (left, right, stereo)."""
         b = self.b
         func = self.info.funcs[fid]
         arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
                     self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
                     for a in args]
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo)
         params = [p.target.name for p in func.params]
         for name in self.info.local_names[fid]:
             kind = self.info.var_kinds.get((fid, name), UNDEF)
@@ -647,6 +650,8 @@ class CodeGen:
                     dv_bb = b.block
                     v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
                 self.write_var(name, v)
+            if stereo:
+                return self.stereo_body(func, frame)
             ret_kind = self.info.ret_kinds.get(fid, UNDEF)
             if func.expression_body:
                 return self.convert(self.expr(func.body), ret_kind)
@@ -661,6 +666,24 @@ class CodeGen:
             return Val(ret_kind.base, b.load(rd), b.load(ru) if ru is not None else None)
         finally:
             self.frames.pop()
+
+    def stereo_body(self, func, frame):
+        """(left, right, stereo) of a function body run as the song's result: each return's
+        value goes through `result` (a literal `[l, r]` is stereo)."""
+        if func.expression_body:
+            return self.result(func.body)
+        b = self.b
+        frame.ret = (self.block("return"), self.alloca(DBL), self.alloca(DBL), self.alloca(I1))
+        self.statements(func.body)
+        if not b.block.is_terminated:
+            self.store_stereo_return(frame, (dconst(NAN), dconst(NAN), FALSE))
+        b.position_at_end(frame.ret[0])
+        return tuple(b.load(p) for p in frame.ret[1:])
+
+    def store_stereo_return(self, frame, values) -> None:
+        for v, p in zip(values, frame.ret[1:]):
+            self.b.store(v, p)
+        self.b.branch(frame.ret[0])
 
     def store_return(self, frame, v: Val) -> None:
         ret_bb, rd, ru, kind = frame.ret
@@ -680,6 +703,9 @@ class CodeGen:
         b = self.b
         if isinstance(st, P.ExprStmt):
             self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return) and self.frames[-1].stereo:
+            values = (dconst(NAN), dconst(NAN), FALSE) if st.arg is None else self.result(st.arg)
+            self.store_stereo_return(self.frames[-1], values)
         elif isinstance(st, P.Return):
             v = UNDEF_VAL if st.arg is None else self.expr(st.arg)
             self.store_return(self.frames[-1], v)
@@ -1361,19 +1387,9 @@ class CodeGen:
             ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, dconst(float(len(units)))))
             k = b.fptosi(b.select(ok, pos, dconst(0.0)), I64)
             return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
-        if isinstance(callee, P.Func):
-            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False)
-        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
-                resolve(self.info, self.frames, callee.name)[0] == "global":
-            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True)
-        fname = callee.name if isinstance(callee, P.Ident) else (
-            callee.prop if isinstance(callee, P.Member) and not (
-                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
-        if fname is not None and fname in self.info.func_globals and (
-                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
-            vp, sp = self.global_ptrs(fname)
-            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
-            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True)
+        inlined = self.inlined_function_call(node, stereo=False)
+        if inlined is not None:
+            return inlined
         if isinstance(callee, P.Ident) and callee.name == "parseInt":
             return self.parse_int(node)
         if isinstance(callee, P.Ident) and callee.name in ("isNaN", "isFinite"):
@@ -1399,6 +1415,26 @@ class CodeGen:
             rs = self.b.gep(self.state, [ir.Constant(I64, self.info.random_offset)])
             return Val("num", self.b.call(self.helper_random(), [rs]), None)
         return Val("num", self.math(name, args), None)
+
+    def inlined_function_call(self, node, stereo: bool):
+        """A call of one of the song's function literals, inlined (None: `node` calls something
+        else). `stereo`: the call is the song's result; gives (left, right, stereo)."""
+        callee = node.callee
+        if isinstance(callee, P.Func):
+            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False, stereo=stereo)
+        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True,
+                                    stereo=stereo)
+        fname = callee.name if isinstance(callee, P.Ident) else (
+            callee.prop if isinstance(callee, P.Member) and not (
+                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
+        if fname is not None and fname in self.info.func_globals and (
+                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
+            vp, sp = self.global_ptrs(fname)
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True, stereo=stereo)
+        return None
 
     def parse_int(self, node) -> Val:
         b = self.b
