@@ -144,6 +144,7 @@ class SongInfo:
     param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
     numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
     stereo_calls: set = field(default_factory=set)          # id(call) inlined as the song's result
+    chosen_math_calls: dict = field(default_factory=dict)   # id(`(c?sin:cos)(x)`) -> (Math names)
 
     @property
     def random_offset(self) -> int:
@@ -1447,6 +1448,15 @@ class Analyzer:
                 self.join_array_kind(callee.obj.name, kinds[0], node)
                 return NUM
             return _with_undef(self.info.array_kinds.get(callee.obj.name, UNDEF), True)
+        chosen = self.chosen_math_functions(callee)
+        if chosen is not None:        # `(c ? sin : cos)(x)`
+            self.truthy(self.expr(callee.test), callee.test)
+            for name in chosen:
+                self.use_math_function(name, callee)
+            for a in node.args:
+                self.expr(a)
+            self.info.chosen_math_calls[id(node)] = tuple("floor" if n == "int" else n for n in chosen)
+            return NUM
         name = self.function_param(callee)
         if name is not None:
             pass
@@ -1462,16 +1472,7 @@ class Analyzer:
             if name not in MATH_FUNCTIONS:
                 raise self.refuse(f"Math.{name}", callee)
         if name is not None:
-            if name == "int":
-                name = "floor"
-            if name not in MATH_FUNCTIONS:
-                raise self.refuse(f"call of {name}", callee)
-            if name in FDLIBM_MATH:
-                if name not in self.info.fdlibm:
-                    raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
-                self.info.uses_fdlibm.add(name)
-            if name == "random":
-                self.info.uses_random = True
+            self.use_math_function(name, callee)
             for a in node.args:
                 self.expr(a)
             return NUM
@@ -1516,6 +1517,35 @@ class Analyzer:
                                        self.math_alias(c) or self.function_param(c) is not None):
             return None
         return self.inlined_callee(node)
+
+    def use_math_function(self, name: str, callee) -> None:
+        """A call of Math.<name> (`int` is floor): note what the kernel needs for it."""
+        if name == "int":
+            name = "floor"
+        if name not in MATH_FUNCTIONS:
+            raise self.refuse(f"call of {name}", callee)
+        if name in FDLIBM_MATH:
+            if name not in self.info.fdlibm:
+                raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
+            self.info.uses_fdlibm.add(name)
+        if name == "random":
+            self.info.uses_random = True
+
+    def chosen_math_functions(self, callee):
+        """(a, b) for a callee `c ? a : b` whose branches name Math functions other than
+        random (reading them has no effect, calling them none but the result)."""
+        if not isinstance(callee, P.Conditional):
+            return None
+        names = []
+        for branch in (callee.cons, callee.alt):
+            name = self.function_param(branch)
+            if name is None and (not isinstance(branch, P.Ident) or
+                                 resolve(self.info, self.frames, branch.name)[0] == "song"):
+                name = self.math_function_named(branch)
+            if name is None or name == "random" or (name != "int" and name not in MATH_FUNCTIONS):
+                return None
+            names.append(name)
+        return tuple(names)
 
     def inlined_callee(self, node):
         """(fid, snapshot, toplevel) when `node` calls one of the song's function literals."""

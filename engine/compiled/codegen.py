@@ -1366,6 +1366,8 @@ class CodeGen:
         b = self.b
         if arrays.queue_call(node) and self.array_holder(callee.obj):
             return self.queue_call(node)
+        if id(node) in self.info.chosen_math_calls:
+            return self.chosen_math_call(node)
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not isinstance(callee.obj, P.Str):
             v = self.expr(callee.obj)
             args = [self.expr(a) for a in node.args]
@@ -1415,6 +1417,14 @@ class CodeGen:
             rs = self.b.gep(self.state, [ir.Constant(I64, self.info.random_offset)])
             return Val("num", self.b.call(self.helper_random(), [rs]), None)
         return Val("num", self.math(name, args), None)
+
+    def chosen_math_call(self, node) -> Val:
+        """`(c ? f : g)(x)`, f and g Math functions: the test, then the arguments, then the
+        chosen function (both are computed: they have no effects)."""
+        cond = self.truthy(self.expr(node.callee.test))
+        args = [self.to_number(self.expr(a)) for a in node.args]
+        a, b = (self.math(name, args) for name in self.info.chosen_math_calls[id(node)])
+        return Val("num", self.b.select(cond, a, b), None)
 
     def inlined_function_call(self, node, stereo: bool):
         """A call of one of the song's function literals, inlined (None: `node` calls something

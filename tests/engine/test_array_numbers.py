@@ -1,6 +1,7 @@
 """Arrays that songs only ever read as numbers: one-element literals of a computed value
 given straight to an arithmetic operator (`t*[x]`, `[a,[x]][i]/12`, engine.compiled.arrays.
-numeric_singletons) and constant tables written with arithmetic (`[12+12, 2**7]`).
+numeric_singletons) and constant tables written with arithmetic (`[12+12, 2**7]`); also
+calls of a Math function chosen by `?:` (`(pan?sin:cos)(x)`).
 Compared with the reference player sample by sample (skipped without Node)."""
 import math
 
@@ -64,3 +65,24 @@ def test_refused(code, construct):
         check_song(code, "uint8")
     assert construct in e.value.construct
     assert e.value.position is not None
+
+
+CHOSEN_MATH = [
+    ("(t>>12&1?sin:cos)(t/40)", "float"),
+    ("f=p=>(p?Math.cos:int)(t/9),f(t>>11&1)*3", "uint8"),
+    ("g=(s,p)=>(p?s:abs)(p-t/1e3),g(sin,t>>12&1)", "float"),      # a parameter bound to a Math function
+]
+
+
+@pytest.mark.parametrize("code,mode", CHOSEN_MATH)
+def test_chosen_math_function_calls_match_reference(code, mode):
+    test_arrays_read_as_numbers_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code,construct", [
+    ("(t&1?random:sin)(t)", "call of Conditional"),                # random draws change the state
+    ("s=sin,(t&1?s:cos)(t)", "call of Conditional"),                # an alias may not be set yet
+    ("(t&1?sin:t)(t)", "call of Conditional"),
+])
+def test_chosen_calls_outside_the_subset_stay_refused(code, construct):
+    test_refused(code, construct)
