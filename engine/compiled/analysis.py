@@ -318,6 +318,7 @@ class Analyzer:
         self.declarations: list = []
         self.constants: dict = {}     # globals assigned one constant only (engine.compiled.arrays)
         self.plain: dict = {}         # globals assigned only by plain `=` -> the values
+        self.monotone: set = set()    # globals only set to integers >= 0 and incremented
         self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
         self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
         self.increments: dict = {}
@@ -885,6 +886,7 @@ class Analyzer:
         self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
+        self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
         harmless = lambda c: arrays.fill_call_parts(c) is not None or \
             arrays.array_constructor_length(c) is not None      # noqa: E731
         self.counter_starts = {
@@ -1098,7 +1100,10 @@ class Analyzer:
         t_is_index = self.info.mode != "func" and "t" not in self.info.locals
         ranges = arrays.Ranges(t_is_index, self.constants, lambda n: resolve(self.info, self.frames, n)[0],
                                counters=self.counter_bounds, assigned=self.plain,
-                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global")
+                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global",
+                               monotone=self.monotone,
+                               lengths={k: a.length for k, a in self.info.arrays.items()
+                                        if not a.queue and not a.growable and a.assign is not None})
         a = self.info.arrays[name]
         if a.growable:
             r = ranges.bounds(target.index)
