@@ -1160,13 +1160,15 @@ class Analyzer:
                 for e in node.exprs:
                     self.expr(e, discard=True)
                 return self.note(node, NUM)
-            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+            if isinstance(node, (P.Logical, P.Conditional)):
+                # value unused: the branches are discarded too (`t>0?m=[1,2]:0` mixes no kinds);
+                # the left side of &&, ||, ?? is a value: its truth picks the branch
                 if isinstance(node, P.Conditional):
                     self.truthy(self.expr(node.test), node.test)
                     self.expr(node.cons, discard=True)
                     self.expr(node.alt, discard=True)
                 else:
-                    k = self.expr(node.left, discard=True)
+                    k = self.expr(node.left)
                     if node.op != "??":
                         self.truthy(k, node.left)
                     self.expr(node.right, discard=True)
@@ -1179,14 +1181,6 @@ class Analyzer:
         if method is None:
             raise self.refuse(_construct_name(node), node)
         return self.note(node, method(node))
-
-    def has_definition(self, node) -> bool:
-        """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
-        return any(
-            defined_function(c) is not None or self.is_array_definition(c) or
-            self.is_math_alias_definition(c) or
-            isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
-            for c in P.children(node))
 
     def define_function(self, node) -> Kind:
         target = node.target

@@ -543,7 +543,7 @@ class CodeGen:
                 for e in node.exprs:
                     self.expr(e, discard=True)
                 return Val("num", dconst(NAN), None)
-            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+            if isinstance(node, (P.Logical, P.Conditional)):
                 self.discarded_branches(node)
                 return Val("num", dconst(NAN), None)
         if id(node) in self.info.numeric_singletons:
@@ -557,19 +557,13 @@ class CodeGen:
         d = v.d if v.u is None else self.b.select(v.u, dconst(0.0), v.d)
         return Val("num", self.b.fadd(d, dconst(0.0)), None)
 
-    def has_definition(self, node) -> bool:
-        return any(defined_function(c) is not None or self.is_array_definition(c) or
-                   self.is_math_alias_definition(c) or
-                   isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
-                   for c in P.children(node))
-
     def discarded_branches(self, node) -> None:
         b = self.b
         if isinstance(node, P.Conditional):
             cond = self.truthy(self.expr(node.test))
             first, second = node.cons, node.alt
         else:
-            a = self.expr(node.left, discard=True)
+            a = self.expr(node.left)
             if node.op == "??":
                 cond = a.u if a.u is not None else FALSE   # true: evaluate the right side
             else:
