@@ -1404,6 +1404,11 @@ class Analyzer:
         if arrays.is_nested_table(obj, const_number):
             k = None
             for row in obj.obj.elements:
+                if arrays.is_scalar_row(row):
+                    sk = self.expr(row)
+                    if sk.base not in ("num", "bool", "numbool") or sk.undef:
+                        raise self.refuse("a value that is sometimes an array or string and sometimes not", row)
+                    continue
                 rk = self.array_elements(row)
                 k = rk if k is None else k.join(rk)
             if k.base in ("ref", "invalid"):

@@ -304,17 +304,27 @@ class Ranges:
         return r is not None and r[0] >= 0 and r[1] <= length - 1
 
 
+def is_scalar_row(node) -> bool:
+    """A row of a table that is not an array literal: a number read with [j] gives
+    undefined (analysis checks that it is a number: a string would give characters)."""
+    return node is not None and not isinstance(node, (P.ArrayLit, P.Spread, P.Str, P.Template, P.Func,
+                                                      P.ObjectLit))
+
+
 def is_nested_table(node, const_number) -> bool:
-    """`[[...], [...], ...][i]` with a computed element in some row: indexed once more right
-    away (`[[a, b], [c, d]][i][j]`), it needs no object model, only the rows' values."""
+    """`[[...], [...], ...][i]` with a computed element in some row, or a row that is a
+    number (`[[1,2],[3,4],v][i]`): indexed once more right away (`[[a, b], [c, d]][i][j]`),
+    it needs no object model, only the rows' values."""
     if not isinstance(node, P.Index) or node.optional or not isinstance(node.obj, P.ArrayLit):
         return False
     rows = node.obj.elements
-    if not rows or not all(isinstance(r, P.ArrayLit) for r in rows):
+    if not rows or not all(isinstance(r, P.ArrayLit) or is_scalar_row(r) for r in rows) or \
+            not any(isinstance(r, P.ArrayLit) for r in rows):
         return False
-    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in rows for e in r.elements):
+    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in rows if isinstance(r, P.ArrayLit)
+           for e in r.elements):
         return False
-    return any(is_computed_literal(r, const_number) for r in rows)
+    return any(is_scalar_row(r) or is_computed_literal(r, const_number) for r in rows)
 
 
 # -- queues: `A.shift()` / `A.push(v)` on a holder (a delay line that rotates)

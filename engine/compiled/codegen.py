@@ -1276,7 +1276,13 @@ class CodeGen:
         rows = node.obj.obj.elements
         kind = self.kind(node.obj.obj)
         cell = Kind(kind.base, True)
-        vals = [[UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements] for r in rows]
+        vals = []
+        for r in rows:
+            if arrays.is_scalar_row(r):
+                self.expr(r)           # a number: indexing it gives undefined
+                vals.append([])
+            else:
+                vals.append([UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements])
         i = self.index_number(node.obj.index)
         j = self.index_number(node.index)
         ok_i, ki = self.index_in_range(i, len(rows))
