@@ -18,8 +18,9 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays
+from engine.compiled import arrays, renames, stereo
 from engine.compiled import parser as P
+from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
 # Object.getOwnPropertyNames(Math) in Node 20 (the song function's parameters), then int, window.
@@ -141,6 +142,9 @@ class SongInfo:
     array_args: set = field(default_factory=set)   # id(argument) passing an array by reference
     function_args: set = field(default_factory=set)   # id(argument or default) passing a Math function
     param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
+    numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
+    stereo_calls: set = field(default_factory=set)          # id(call) inlined as the song's result
+    chosen_math_calls: dict = field(default_factory=dict)   # id(`(c?sin:cos)(x)`) -> (Math names)
 
     @property
     def random_offset(self) -> int:
@@ -180,6 +184,7 @@ class Frame:
     ret: object = None                          # codegen: (return block, value slots)
     arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
+    stereo: bool = False    # the call is the song's result: its returns may be `[l, r]`
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -273,12 +278,28 @@ def function_definitions(node) -> list:
     return out
 
 
+def inlined_callee(info, frames, callee, global_member):
+    """(fid, snapshot, toplevel) when `callee` is one of the song's function literals: written
+    right there, declared, or held by a global (`f(...)`, `this.f(...)`); else None."""
+    if isinstance(callee, P.Func):
+        return info.func_ids[id(callee)], False, False
+    if isinstance(callee, P.Ident) and callee.name in info.declared and \
+            resolve(info, frames, callee.name)[0] == "global":
+        return info.declared[callee.name], False, True
+    fname = callee.name if isinstance(callee, P.Ident) else global_member(callee)
+    if fname is not None and fname in info.func_globals and \
+            (not isinstance(callee, P.Ident) or resolve(info, frames, fname)[0] == "global"):
+        return info.func_globals[fname], True, False
+    return None
+
+
 def const_number(node) -> float | None:
-    """The value of a numeric literal, possibly negated (`-7`), else None."""
+    """The value of a numeric literal, possibly negated (`-7`), or of arithmetic on literals
+    only (`12+12`: engine.compiled.static_values.literal_value), else None."""
     if isinstance(node, P.Num):
         return node.value
-    if isinstance(node, P.Unary) and node.op in "-+" and isinstance(node.arg, P.Num):
-        return -node.arg.value if node.op == "-" else node.arg.value
+    if isinstance(node, (P.Unary, P.Binary)):
+        return literal_value(node)
     return None
 
 
@@ -297,6 +318,7 @@ class Analyzer:
         self.declarations: list = []
         self.constants: dict = {}     # globals assigned one constant only (engine.compiled.arrays)
         self.plain: dict = {}         # globals assigned only by plain `=` -> the values
+        self.monotone: set = set()    # globals only set to integers >= 0 and incremented
         self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
         self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
         self.increments: dict = {}
@@ -548,7 +570,10 @@ class Analyzer:
                 self.info.capture_kinds[key] = new
                 self.changed = True
 
-    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False) -> Kind:
+    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False,
+                      stereo: bool = False) -> Kind:
+        """The kind of a call's value; `stereo`: the call is the song's result, its returned
+        values are checked as results (engine.compiled.stereo) and its kind is not kept."""
         func = self.info.funcs[fid]
         if func.generator or func.is_async:
             raise self.refuse("generator function" if func.generator else "async function", func)
@@ -571,7 +596,7 @@ class Analyzer:
                 self.info.function_args.add(id(a))
             else:
                 arg_kinds.append(self.expr(a))
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo)
         self.frames.append(frame)
         saved_returns = self.returns
         saved_loops = self.loop_depth
@@ -611,7 +636,10 @@ class Analyzer:
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
                 self.set_fn_kind(fid, p.target.name, k)
-            if func.expression_body:
+            if func.expression_body and stereo:
+                self.result(func.body)
+                rk = NUM
+            elif func.expression_body:
                 rk = self.expr(func.body)
             else:
                 self.statements(func.body)
@@ -624,6 +652,8 @@ class Analyzer:
             self.frames.pop()
             self.returns = saved_returns
             self.loop_depth = saved_loops
+        if stereo:
+            return NUM
         old = self.info.ret_kinds.get(fid)
         new = rk if old is None else old.join(rk)
         if new != old:
@@ -650,6 +680,10 @@ class Analyzer:
     def statement(self, st) -> None:
         if isinstance(st, P.ExprStmt):
             self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return) and self.frames[-1].stereo:
+            if st.arg is not None:
+                self.result(st.arg)
+            self.returns.append(NUM)
         elif isinstance(st, P.Return):
             self.returns.append(UNDEF if st.arg is None else self.expr(st.arg))
         elif isinstance(st, P.VarDecl):
@@ -768,6 +802,14 @@ class Analyzer:
             self.result(node.cons)
             self.result(node.alt)
             return
+        callee = self.result_callee(node)
+        if callee is not None:
+            for a in node.args:
+                if isinstance(a, P.Spread):
+                    raise self.refuse("spread arguments", a)
+            self.info.stereo_calls.add(id(node))
+            self.call_function(callee[0], node.args, node, *callee[1:], stereo=True)
+            return
         k = self.expr(node)
         self.check_numberable(k, node)
 
@@ -834,9 +876,17 @@ class Analyzer:
         for func in self.declarations:
             nodes.extend(P.walk(func))
         self.constants = arrays.constant_assignments(nodes, const_number)
+        self.static = StaticValues(
+            [self.info.tree, *self.declarations],
+            {name: self.info.funcs[fid] for name, fid in self.info.declared.items()},
+            lambda f: self.info.local_names[self.info.func_ids[id(f)]], self.math_function_named, PARAMS)
+        for name, value in self.static.constant_globals().items():
+            self.constants.setdefault(name, value)
         self.plain = arrays.plain_assignments(nodes)
+        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
+        self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
         harmless = lambda c: arrays.fill_call_parts(c) is not None or \
             arrays.array_constructor_length(c) is not None      # noqa: E731
         self.counter_starts = {
@@ -882,15 +932,9 @@ class Analyzer:
             self.info.global_kinds[name] = NUM
 
     def static_number(self, node) -> float | None:
-        """The value of a constant, of `x = <constant>`, or of a global assigned only one constant."""
+        """The one number `node` evaluates to (engine.compiled.static_values), else None."""
         c = const_number(node)
-        if c is not None:
-            return c
-        if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
-            return self.static_number(node.value)
-        if isinstance(node, P.Ident):
-            return self.constants.get(node.name)
-        return None
+        return c if c is not None else self.static.single(node)
 
     # -- Math functions held by globals (`s=sin`, `p=Math.pow`), only ever called
     def math_function_named(self, node) -> str | None:
@@ -1056,7 +1100,10 @@ class Analyzer:
         t_is_index = self.info.mode != "func" and "t" not in self.info.locals
         ranges = arrays.Ranges(t_is_index, self.constants, lambda n: resolve(self.info, self.frames, n)[0],
                                counters=self.counter_bounds, assigned=self.plain,
-                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global")
+                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global",
+                               monotone=self.monotone,
+                               lengths={k: a.length for k, a in self.info.arrays.items()
+                                        if not a.queue and not a.growable and a.assign is not None})
         a = self.info.arrays[name]
         if a.growable:
             r = ranges.bounds(target.index)
@@ -1113,29 +1160,27 @@ class Analyzer:
                 for e in node.exprs:
                     self.expr(e, discard=True)
                 return self.note(node, NUM)
-            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+            if isinstance(node, (P.Logical, P.Conditional)):
+                # value unused: the branches are discarded too (`t>0?m=[1,2]:0` mixes no kinds);
+                # the left side of &&, ||, ?? is a value: its truth picks the branch
                 if isinstance(node, P.Conditional):
                     self.truthy(self.expr(node.test), node.test)
                     self.expr(node.cons, discard=True)
                     self.expr(node.alt, discard=True)
                 else:
-                    k = self.expr(node.left, discard=True)
+                    k = self.expr(node.left)
                     if node.op != "??":
                         self.truthy(k, node.left)
                     self.expr(node.right, discard=True)
                 return self.note(node, NUM)
+        if id(node) in self.info.numeric_singletons:
+            if self.expr(node.elements[0]).base != "num":
+                raise self.refuse("one-element array of a value that is not a number, read as a number", node)
+            return self.note(node, NUM)
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
             raise self.refuse(_construct_name(node), node)
         return self.note(node, method(node))
-
-    def has_definition(self, node) -> bool:
-        """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
-        return any(
-            defined_function(c) is not None or self.is_array_definition(c) or
-            self.is_math_alias_definition(c) or
-            isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
-            for c in P.children(node))
 
     def define_function(self, node) -> Kind:
         target = node.target
@@ -1359,6 +1404,11 @@ class Analyzer:
         if arrays.is_nested_table(obj, const_number):
             k = None
             for row in obj.obj.elements:
+                if arrays.is_scalar_row(row):
+                    sk = self.expr(row)
+                    if sk.base not in ("num", "bool", "numbool") or sk.undef:
+                        raise self.refuse("a value that is sometimes an array or string and sometimes not", row)
+                    continue
                 rk = self.array_elements(row)
                 k = rk if k is None else k.join(rk)
             if k.base in ("ref", "invalid"):
@@ -1384,7 +1434,9 @@ class Analyzer:
         raise self.refuse("indexing " + _construct_name(obj), node)
 
     def index_kind(self, k: Kind, node) -> None:
-        if k.base not in ("num",):
+        """Numbers index elements; so does a one-character string, by its text (codegen
+        index_number); other keys (booleans, longer strings) are refused."""
+        if k.base not in ("num", "str"):
             raise self.refuse("index that is not a number", node)
 
     def x_Call(self, node) -> Kind:
@@ -1400,6 +1452,15 @@ class Analyzer:
                 self.join_array_kind(callee.obj.name, kinds[0], node)
                 return NUM
             return _with_undef(self.info.array_kinds.get(callee.obj.name, UNDEF), True)
+        chosen = self.chosen_math_functions(callee)
+        if chosen is not None:        # `(c ? sin : cos)(x)`
+            self.truthy(self.expr(callee.test), callee.test)
+            for name in chosen:
+                self.use_math_function(name, callee)
+            for a in node.args:
+                self.expr(a)
+            self.info.chosen_math_calls[id(node)] = tuple("floor" if n == "int" else n for n in chosen)
+            return NUM
         name = self.function_param(callee)
         if name is not None:
             pass
@@ -1415,16 +1476,7 @@ class Analyzer:
             if name not in MATH_FUNCTIONS:
                 raise self.refuse(f"Math.{name}", callee)
         if name is not None:
-            if name == "int":
-                name = "floor"
-            if name not in MATH_FUNCTIONS:
-                raise self.refuse(f"call of {name}", callee)
-            if name in FDLIBM_MATH:
-                if name not in self.info.fdlibm:
-                    raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
-                self.info.uses_fdlibm.add(name)
-            if name == "random":
-                self.info.uses_random = True
+            self.use_math_function(name, callee)
             for a in node.args:
                 self.expr(a)
             return NUM
@@ -1454,18 +1506,56 @@ class Analyzer:
                 for a in node.args[1:]:
                     self.expr(a)
             return NUM
-        if isinstance(callee, P.Func):
-            fid = self.info.func_ids[id(callee)]
-            return self.call_function(fid, node.args, node, snapshot=False)
-        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
-                resolve(self.info, self.frames, callee.name)[0] == "global":
-            return self.call_function(self.info.declared[callee.name], node.args, node, snapshot=False,
-                                      toplevel=True)
-        fname = callee.name if isinstance(callee, P.Ident) else self.global_member(callee)
-        if fname is not None and fname in self.info.func_globals and \
-                (not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
-            return self.call_function(self.info.func_globals[fname], node.args, node, snapshot=True)
+        inlined = self.inlined_callee(node)
+        if inlined is not None:
+            return self.call_function(inlined[0], node.args, node, *inlined[1:])
         raise self.refuse("call of " + _construct_name(callee), node)
+
+    def result_callee(self, node):
+        """inlined_callee of a call that is the song's result, where no built-in of the same
+        name (parseInt, a Math function, a parameter bound to one) takes the call first."""
+        if not isinstance(node, P.Call):
+            return None
+        c = node.callee
+        if isinstance(c, P.Ident) and (c.name in PARAMS or c.name in ("isNaN", "isFinite", "parseInt") or
+                                       self.math_alias(c) or self.function_param(c) is not None):
+            return None
+        return self.inlined_callee(node)
+
+    def use_math_function(self, name: str, callee) -> None:
+        """A call of Math.<name> (`int` is floor): note what the kernel needs for it."""
+        if name == "int":
+            name = "floor"
+        if name not in MATH_FUNCTIONS:
+            raise self.refuse(f"call of {name}", callee)
+        if name in FDLIBM_MATH:
+            if name not in self.info.fdlibm:
+                raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
+            self.info.uses_fdlibm.add(name)
+        if name == "random":
+            self.info.uses_random = True
+
+    def chosen_math_functions(self, callee):
+        """(a, b) for a callee `c ? a : b` whose branches name Math functions other than
+        random (reading them has no effect, calling them none but the result)."""
+        if not isinstance(callee, P.Conditional):
+            return None
+        names = []
+        for branch in (callee.cons, callee.alt):
+            name = self.function_param(branch)
+            if name is None and (not isinstance(branch, P.Ident) or
+                                 resolve(self.info, self.frames, branch.name)[0] == "song"):
+                name = self.math_function_named(branch)
+            if name is None or name == "random" or (name != "int" and name not in MATH_FUNCTIONS):
+                return None
+            names.append(name)
+        return tuple(names)
+
+    def inlined_callee(self, node):
+        """(fid, snapshot, toplevel) when `node` calls one of the song's function literals."""
+        if not isinstance(node, P.Call) or node.optional:
+            return None
+        return inlined_callee(self.info, self.frames, node.callee, self.global_member)
 
 
 def _construct_name(node) -> str:
@@ -1493,7 +1583,7 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
-    a = Analyzer(source, tree, mode)
+    a = Analyzer(source, stereo.unstored_stereo_results(renames.split_reused_names(tree)), mode)
     decls = []
     for stmt in rest:
         if isinstance(stmt, P.FuncDecl):

@@ -208,6 +208,20 @@ class CodeGen:
             d = b.select(v.u, dconst(NAN), d)
         return d
 
+    def index_number(self, node) -> ir.Value:
+        """The element index a property key selects (NaN: no element). A one-character
+        string is a key by its text: "0".."9" name elements 0..9, any other character a
+        property that arrays and strings do not have (not ToNumber: " " is not 0)."""
+        v = self.expr(node)
+        if v.base != "str":
+            return self.to_number(v)
+        b = self.b
+        c = v.d
+        digit = b.and_(b.fcmp_ordered(">=", c, dconst(48)), b.fcmp_ordered("<=", c, dconst(57)))
+        if v.u is not None:
+            digit = b.and_(digit, b.not_(v.u))
+        return b.select(digit, b.fsub(c, dconst(48)), dconst(NAN))
+
     def truthy(self, v: Val) -> ir.Value:
         b = self.b
         if v.base == "undef":
@@ -504,6 +518,8 @@ class CodeGen:
                 phi.add_incoming(y, c_bb)
                 out.append(phi)
             return tuple(out)
+        if isinstance(node, P.Call) and id(node) in self.info.stereo_calls:
+            return self.inlined_function_call(node, stereo=True)
         d = self.to_number(self.expr(node))
         return d, d, FALSE
 
@@ -527,16 +543,19 @@ class CodeGen:
                 for e in node.exprs:
                     self.expr(e, discard=True)
                 return Val("num", dconst(NAN), None)
-            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+            if isinstance(node, (P.Logical, P.Conditional)):
                 self.discarded_branches(node)
                 return Val("num", dconst(NAN), None)
+        if id(node) in self.info.numeric_singletons:
+            return self.singleton_number(node)
         return getattr(self, "x_" + type(node).__name__)(node)
 
-    def has_definition(self, node) -> bool:
-        return any(defined_function(c) is not None or self.is_array_definition(c) or
-                   self.is_math_alias_definition(c) or
-                   isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
-                   for c in P.children(node))
+    def singleton_number(self, node) -> Val:
+        """`[x]` read as a number (engine.compiled.arrays.numeric_singletons): x, with -0
+        as 0 and undefined as 0 (String gives "-0" -> 0 and "" -> 0)."""
+        v = self.expr(node.elements[0])
+        d = v.d if v.u is None else self.b.select(v.u, dconst(0.0), v.d)
+        return Val("num", self.b.fadd(d, dconst(0.0)), None)
 
     def discarded_branches(self, node) -> None:
         b = self.b
@@ -544,7 +563,7 @@ class CodeGen:
             cond = self.truthy(self.expr(node.test))
             first, second = node.cons, node.alt
         else:
-            a = self.expr(node.left, discard=True)
+            a = self.expr(node.left)
             if node.op == "??":
                 cond = a.u if a.u is not None else FALSE   # true: evaluate the right side
             else:
@@ -582,13 +601,14 @@ class CodeGen:
         with self.b.goto_block(self.entry_builder_block):
             return self.b.alloca(ty)
 
-    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False) -> Val:
+    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False, stereo: bool = False):
+        """The call's value, or for a `stereo` call (the song's result) (left, right, stereo)."""
         b = self.b
         func = self.info.funcs[fid]
         arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
                     self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
                     for a in args]
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo)
         params = [p.target.name for p in func.params]
         for name in self.info.local_names[fid]:
             kind = self.info.var_kinds.get((fid, name), UNDEF)
@@ -624,6 +644,8 @@ class CodeGen:
                     dv_bb = b.block
                     v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
                 self.write_var(name, v)
+            if stereo:
+                return self.stereo_body(func, frame)
             ret_kind = self.info.ret_kinds.get(fid, UNDEF)
             if func.expression_body:
                 return self.convert(self.expr(func.body), ret_kind)
@@ -638,6 +660,24 @@ class CodeGen:
             return Val(ret_kind.base, b.load(rd), b.load(ru) if ru is not None else None)
         finally:
             self.frames.pop()
+
+    def stereo_body(self, func, frame):
+        """(left, right, stereo) of a function body run as the song's result: each return's
+        value goes through `result` (a literal `[l, r]` is stereo)."""
+        if func.expression_body:
+            return self.result(func.body)
+        b = self.b
+        frame.ret = (self.block("return"), self.alloca(DBL), self.alloca(DBL), self.alloca(I1))
+        self.statements(func.body)
+        if not b.block.is_terminated:
+            self.store_stereo_return(frame, (dconst(NAN), dconst(NAN), FALSE))
+        b.position_at_end(frame.ret[0])
+        return tuple(b.load(p) for p in frame.ret[1:])
+
+    def store_stereo_return(self, frame, values) -> None:
+        for v, p in zip(values, frame.ret[1:]):
+            self.b.store(v, p)
+        self.b.branch(frame.ret[0])
 
     def store_return(self, frame, v: Val) -> None:
         ret_bb, rd, ru, kind = frame.ret
@@ -657,6 +697,9 @@ class CodeGen:
         b = self.b
         if isinstance(st, P.ExprStmt):
             self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return) and self.frames[-1].stereo:
+            values = (dconst(NAN), dconst(NAN), FALSE) if st.arg is None else self.result(st.arg)
+            self.store_stereo_return(self.frames[-1], values)
         elif isinstance(st, P.Return):
             v = UNDEF_VAL if st.arg is None else self.expr(st.arg)
             self.store_return(self.frames[-1], v)
@@ -1126,7 +1169,7 @@ class CodeGen:
         """`A[i]`: undefined outside the elements (no other property can exist)."""
         name = node.obj.name
         self.read_global(name, soft=False)
-        idx = self.to_number(self.expr(node.index))
+        idx = self.index_number(node.index)
         if self.info.arrays[name].queue:
             b = self.b
             head_p, len_p = self.queue_ptrs(name)
@@ -1233,9 +1276,15 @@ class CodeGen:
         rows = node.obj.obj.elements
         kind = self.kind(node.obj.obj)
         cell = Kind(kind.base, True)
-        vals = [[UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements] for r in rows]
-        i = self.to_number(self.expr(node.obj.index))
-        j = self.to_number(self.expr(node.index))
+        vals = []
+        for r in rows:
+            if arrays.is_scalar_row(r):
+                self.expr(r)           # a number: indexing it gives undefined
+                vals.append([])
+            else:
+                vals.append([UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements])
+        i = self.index_number(node.obj.index)
+        j = self.index_number(node.index)
         ok_i, ki = self.index_in_range(i, len(rows))
         self.throw_unless(ok_i)
         flat = [v for r in vals for v in r]
@@ -1265,7 +1314,7 @@ class CodeGen:
         obj = node.obj
         key = self.array_param(obj)
         if key is not None:
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             ok, k = self.index_in_range(idx, self.info.arrays[key].length)
             return self.convert(self.load_cell(key, k, b.not_(ok)), self.kind(node))
         if self.array_holder(obj):
@@ -1274,11 +1323,11 @@ class CodeGen:
             return self.nested_table_read(node)
         if not isinstance(obj, (P.Str, P.ArrayLit)):
             v = self.expr(obj)
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             return self.index_ref(v, idx, self.kind(node))
         if isinstance(obj, P.Str):
             units = [float(u) for u in utf16_units(obj.value)]
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             if not units:
                 return Val("str", dconst(0.0), TRUE)
             ok, k = self.index_in_range(idx, len(units))
@@ -1288,7 +1337,7 @@ class CodeGen:
         n = len(obj.elements)
         consts = [const_number(e) if e is not None else None for e in obj.elements]
         if n and all(c is not None for c in consts) and kind.base == "num":
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             ok, k = self.index_in_range(idx, n)
             return Val("num", self.load_table(consts, k), b.not_(ok))
         vals = []
@@ -1297,7 +1346,7 @@ class CodeGen:
                 vals.append(Val(kind.base, dconst(NAN), TRUE))
             else:
                 vals.append(self.convert(self.expr(e), Kind(kind.base, True, kind.objs)))
-        idx = self.to_number(self.expr(node.index))
+        idx = self.index_number(node.index)
         if n == 0:
             return Val(kind.base, dconst(NAN), TRUE)
         ok, k = self.index_in_range(idx, n)
@@ -1317,6 +1366,8 @@ class CodeGen:
         b = self.b
         if arrays.queue_call(node) and self.array_holder(callee.obj):
             return self.queue_call(node)
+        if id(node) in self.info.chosen_math_calls:
+            return self.chosen_math_call(node)
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not isinstance(callee.obj, P.Str):
             v = self.expr(callee.obj)
             args = [self.expr(a) for a in node.args]
@@ -1338,19 +1389,9 @@ class CodeGen:
             ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, dconst(float(len(units)))))
             k = b.fptosi(b.select(ok, pos, dconst(0.0)), I64)
             return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
-        if isinstance(callee, P.Func):
-            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False)
-        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
-                resolve(self.info, self.frames, callee.name)[0] == "global":
-            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True)
-        fname = callee.name if isinstance(callee, P.Ident) else (
-            callee.prop if isinstance(callee, P.Member) and not (
-                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
-        if fname is not None and fname in self.info.func_globals and (
-                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
-            vp, sp = self.global_ptrs(fname)
-            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
-            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True)
+        inlined = self.inlined_function_call(node, stereo=False)
+        if inlined is not None:
+            return inlined
         if isinstance(callee, P.Ident) and callee.name == "parseInt":
             return self.parse_int(node)
         if isinstance(callee, P.Ident) and callee.name in ("isNaN", "isFinite"):
@@ -1376,6 +1417,34 @@ class CodeGen:
             rs = self.b.gep(self.state, [ir.Constant(I64, self.info.random_offset)])
             return Val("num", self.b.call(self.helper_random(), [rs]), None)
         return Val("num", self.math(name, args), None)
+
+    def chosen_math_call(self, node) -> Val:
+        """`(c ? f : g)(x)`, f and g Math functions: the test, then the arguments, then the
+        chosen function (both are computed: they have no effects)."""
+        cond = self.truthy(self.expr(node.callee.test))
+        args = [self.to_number(self.expr(a)) for a in node.args]
+        a, b = (self.math(name, args) for name in self.info.chosen_math_calls[id(node)])
+        return Val("num", self.b.select(cond, a, b), None)
+
+    def inlined_function_call(self, node, stereo: bool):
+        """A call of one of the song's function literals, inlined (None: `node` calls something
+        else). `stereo`: the call is the song's result; gives (left, right, stereo)."""
+        callee = node.callee
+        if isinstance(callee, P.Func):
+            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False, stereo=stereo)
+        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True,
+                                    stereo=stereo)
+        fname = callee.name if isinstance(callee, P.Ident) else (
+            callee.prop if isinstance(callee, P.Member) and not (
+                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
+        if fname is not None and fname in self.info.func_globals and (
+                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
+            vp, sp = self.global_ptrs(fname)
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True, stereo=stereo)
+        return None
 
     def parse_int(self, node) -> Val:
         b = self.b
