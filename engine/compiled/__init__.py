@@ -27,7 +27,9 @@ its position):
   `function` declarations after the expression) inlined at each call, with default
   parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),
   `break/continue`, `return`; isNaN/isFinite; Funcbeat bodies of declarations and statements
-  ending in `return <function>` (engine.compiled.funcbeat).
+  ending in `return <function>` (engine.compiled.funcbeat); self-calling functions unrolled
+  where constant arguments bound the depth (engine.compiled.recursion); helper functions
+  passed as arguments; functions held by song parameters (`E=(f,t,i)=>...`) defined every sample.
 """
 from __future__ import annotations
 

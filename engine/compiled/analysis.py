@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays
+from engine.compiled import arrays, recursion
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -141,6 +141,9 @@ class SongInfo:
     array_args: set = field(default_factory=set)   # id(argument) passing an array by reference
     function_args: set = field(default_factory=set)   # id(argument or default) passing a Math function
     param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
+    recursive: dict = field(default_factory=dict)   # fid of a self-calling function -> its constant parameters
+    fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
+    song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
 
     @property
     def random_offset(self) -> int:
@@ -180,6 +183,7 @@ class Frame:
     ret: object = None                          # codegen: (return block, value slots)
     arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
+    consts: dict = field(default_factory=dict)  # constant parameters (engine.compiled.recursion) -> value
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -255,6 +259,47 @@ def bound_parameter(info, frames, node, table: str):
     return None
 
 
+def frame_constant(info, frames, name: str) -> float | None:
+    """The value of `name` when it is a constant parameter of an inlined call."""
+    where = resolve(info, frames, name)
+    return where[1].consts.get(name) if where[0] == "fn" else None
+
+
+def folded_test(info, frames, node) -> bool | None:
+    """The truth of a test that constant parameters decide (engine.compiled.recursion), else
+    None. Only inside calls that have constant parameters, so other code is compiled as written."""
+    if not frames or not frames[-1].consts:
+        return None
+    return recursion.constant_test(node, lambda name: frame_constant(info, frames, name))
+
+
+def folded_operand(info, frames, node) -> float | None:
+    """The number the left side of `&&`, `||`, `??` has when constant parameters decide it."""
+    if not frames or not frames[-1].consts:
+        return None
+    return recursion.constant_value(node, lambda name: frame_constant(info, frames, name))
+
+
+def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
+    """The constant parameters a call of the self-calling function `fid` binds: the caller's
+    constant expressions among its arguments, or constant defaults of omitted ones."""
+    params = info.recursive.get(fid)
+    if not params:
+        return {}
+    out = {}
+    lookup = lambda name: frame_constant(info, frames, name)   # noqa: E731 - in the caller's scope
+    for i, p in enumerate(info.funcs[fid].params):
+        if p.target.name not in params:
+            continue
+        if i < len(args):
+            v = recursion.constant_value(args[i], lookup)
+        else:
+            v = None if p.default is None else recursion.constant_value(p.default, lambda name: None)
+        if v is not None:
+            out[p.target.name] = v
+    return out
+
+
 def defined_function(node):
     """The function literal that `f = <literal>` (or a chain `f = g = <literal>`) assigns."""
     while isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, (P.Ident, P.Member)):
@@ -305,6 +350,7 @@ class Analyzer:
         self.deferred: list = []         # refusals that hold only if the pass settles
         self.all_locals: set = set()
         self.song_level_ids: set = set()
+        self.defined_in_functions: set = set()   # globals whose function a function body (re)creates
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
@@ -361,6 +407,8 @@ class Analyzer:
         if where[0] == "capture":
             return self.info.capture_kinds.get((where[1].fid, name), NUM)
         if where[0] == "song":
+            if name in self.info.func_globals:
+                raise self.refuse(f"function {name} used as a value", node)
             if name == "t":
                 base = NUM
             elif name in MATH_CONSTANTS:
@@ -405,12 +453,45 @@ class Analyzer:
                 if name in self.func_global_literal and self.func_global_literal[name] is not literal:
                     raise self.refuse(f"{name} assigned several functions", node)
                 self.func_global_literal[name] = literal
+                if parent is not None:
+                    self.defined_in_functions.add(name)
             stack.extend((c, parent) for c in P.children(node))
         for name, lit in self.func_global_literal.items():
             self.info.func_globals[name] = self.info.func_ids[id(lit)]
             if name not in self.info.globals and name not in PARAMS:
                 self.info.globals[name] = len(self.info.globals)
+        self.collect_song_functions(tree)
         self.check_captured_assignments(tree)
+
+    def collect_song_functions(self, tree) -> None:
+        """Functions held by a song parameter named like a Math constant (`E=(F,t,i)=>...`).
+        The parameter is rebound to Math.E at every call, so the function exists in a sample
+        only after its definition runs: taken when the definition is an unconditional top-level
+        item and no item before it calls anything but Math (nothing can call it earlier)."""
+        if self.info.mode == "func":
+            return
+        items = tree.exprs if isinstance(tree, P.Sequence) else (tree,)
+        for name in self.func_global_literal:
+            if name not in MATH_CONSTANTS:
+                continue
+            for i, item in enumerate(items):
+                if defined_function(item) is not None and any(
+                        isinstance(a.target, P.Ident) and a.target.name == name for a in function_definitions(item)):
+                    if all(self.calls_only_math(before) for before in items[:i]):
+                        self.info.song_functions.add(name)
+                    break
+
+    def calls_only_math(self, node) -> bool:
+        """Does `node` (outside its function literals) call nothing but Math functions?"""
+        for n in self.song_level_nodes(node):
+            if isinstance(n, (P.Call, P.New)):
+                callee = n.callee
+                math_name = callee.name if isinstance(callee, P.Ident) and callee.name not in self.func_global_literal \
+                    else callee.prop if isinstance(callee, P.Member) and isinstance(callee.obj, P.Ident) and \
+                    callee.obj.name == "Math" else None
+                if isinstance(n, P.New) or math_name not in MATH_FUNCTIONS + ("int",):
+                    return False
+        return True
 
     def song_level_nodes(self, node):
         """Nodes of `node` outside function literals."""
@@ -429,7 +510,9 @@ class Analyzer:
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and n.target.name in PARAMS:
                 return n.target.name
             return None
-        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)} - {None}
+        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)
+                         if not (isinstance(n, P.Assign) and defined_function(n) is not None and
+                                 assigned_name(n) in self.info.song_functions)} - {None}
         for f in self.info.funcs.values():
             for n in P.walk(f):
                 name = assigned_name(n)
@@ -552,7 +635,9 @@ class Analyzer:
         func = self.info.funcs[fid]
         if func.generator or func.is_async:
             raise self.refuse("generator function" if func.generator else "async function", func)
-        if any(f.fid == fid for f in self.frames):
+        consts = constant_arguments(self.info, self.frames, fid, args)
+        depth = sum(1 for f in self.frames if f.fid == fid)
+        if depth and (not consts or depth >= recursion.MAX_RECURSION_DEPTH):
             raise self.refuse("recursive function", node)
         self.inlined_nodes += sum(1 for _ in P.walk(func))
         if self.inlined_nodes > MAX_INLINE_NODES:
@@ -571,7 +656,7 @@ class Analyzer:
                 self.info.function_args.add(id(a))
             else:
                 arg_kinds.append(self.expr(a))
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, consts=consts)
         self.frames.append(frame)
         saved_returns = self.returns
         saved_loops = self.loop_depth
@@ -718,6 +803,8 @@ class Analyzer:
             if name in self.info.declared or name in self.info.func_globals or name in PARAMS:
                 raise self.refuse(f"function {name} declared twice or also assigned", func)
             self.info.declared[name] = fid
+        self.info.recursive = recursion.recursive_functions(
+            self.info.funcs, {**self.info.func_globals, **self.info.declared})
         for n in self.song_level_nodes(self.info.tree):
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
                     n.target.name in self.info.declared:
@@ -967,13 +1054,16 @@ class Analyzer:
         return bound_parameter(self.info, self.frames, node, "arrays")
 
     def function_param(self, node):
-        """The Math function a parameter of an inlined call is bound to, else None."""
+        """The Math function (name) or helper function (fid) a parameter of an inlined call is
+        bound to, else None."""
         bound = bound_parameter(self.info, self.frames, node, "funcs")
         return None if bound is None else bound[1]
 
     def function_argument(self, node):
-        """The Math function an argument passes (`sin`, `Math.cos`, a global holding one, a
-        parameter bound to one), or None; calls of the parameter call it."""
+        """The Math function (its name) or helper function (its fid) an argument passes (`sin`,
+        `Math.cos`, a global holding one, a parameter bound to one), or None; calls of the
+        parameter call it. A helper function is passed only from a global that song-level code
+        alone defines: no call can re-create it (and its captures) while the parameter holds it."""
         bound = self.function_param(node)
         if bound is not None:
             return bound
@@ -983,6 +1073,8 @@ class Analyzer:
                 return self.math_function_named(node)
             if where == "global" and node.name in self.info.math_aliases:
                 return self.info.math_aliases[node.name]
+            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions:
+                return self.info.func_globals[node.name]
             return None
         return self.math_function_named(node) if isinstance(node, P.Member) else None
 
@@ -1141,7 +1233,8 @@ class Analyzer:
         target = node.target
         if isinstance(target, P.Ident):
             name = target.name
-            if resolve(self.info, self.frames, name)[0] != "global":
+            where = resolve(self.info, self.frames, name)[0]
+            if where != "global" and not (where == "song" and name in self.info.song_functions and not self.frames):
                 raise self.refuse("function assigned to a local variable", node)
         else:
             name = self.global_member(target)
@@ -1174,13 +1267,29 @@ class Analyzer:
             self.expr(e, discard=True)
         return self.expr(node.exprs[-1])
 
+    def fold_kind(self, node, kind: Kind) -> Kind:
+        """A folded node's kind, joined over every call that folds it (kinds are per node)."""
+        old = self.info.fold_kinds.get(id(node))
+        new = kind if old is None else old.join(kind)
+        if new != old:
+            self.info.fold_kinds[id(node)] = new
+            self.changed = True
+        return new
+
     def x_Conditional(self, node) -> Kind:
+        test = folded_test(self.info, self.frames, node.test)
+        if test is not None:
+            return self.fold_kind(node, self.expr(node.cons if test else node.alt))
         self.truthy(self.expr(node.test), node.test)
         a = self.expr(node.cons)
         b = self.expr(node.alt)
         return a.join(b)
 
     def x_Logical(self, node) -> Kind:
+        left = folded_operand(self.info, self.frames, node.left)
+        if left is not None:
+            keep = node.op == "??" or recursion.is_truthy(left) == (node.op == "||")
+            return self.fold_kind(node, NUM if keep else self.expr(node.right))
         a = self.expr(node.left)
         b = self.expr(node.right)
         if node.op == "??":
@@ -1401,9 +1510,12 @@ class Analyzer:
                 return NUM
             return _with_undef(self.info.array_kinds.get(callee.obj.name, UNDEF), True)
         name = self.function_param(callee)
+        if isinstance(name, int):      # a parameter bound to a helper function
+            return self.call_function(name, node.args, node, snapshot=True)
         if name is not None:
             pass
-        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals:
+        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals and \
+                callee.name not in self.info.song_functions:
             if resolve(self.info, self.frames, callee.name)[0] != "song":
                 raise self.refuse(f"call of {callee.name}, a variable", callee)
             name = callee.name
@@ -1463,7 +1575,8 @@ class Analyzer:
                                       toplevel=True)
         fname = callee.name if isinstance(callee, P.Ident) else self.global_member(callee)
         if fname is not None and fname in self.info.func_globals and \
-                (not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
+                (not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global" or
+                 fname in self.info.song_functions and resolve(self.info, self.frames, fname)[0] == "song"):
             return self.call_function(self.info.func_globals[fname], node.args, node, snapshot=True)
         raise self.refuse("call of " + _construct_name(callee), node)
 

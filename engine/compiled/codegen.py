@@ -27,7 +27,8 @@ from engine.compiled import arrays, integers, parser as P
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
-    defined_function, function_definitions)
+    defined_function, function_definitions, constant_arguments, folded_operand, folded_test)
+from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
 
@@ -82,6 +83,7 @@ class CodeGen:
         self.tables: dict = {}
         self.intrinsics: dict = {}
         self.local_slots: dict[str, tuple] = {}
+        self.song_function_flags: dict[str, ir.Value] = {}   # song parameter -> i1 "holds its function"
         self.frames: list[Frame] = []
         self.loops: list = []
         self.array_cells = 0      # elements of computed array literals (costly for LLVM's optimizer)
@@ -424,6 +426,8 @@ class CodeGen:
             dp = b.alloca(DBL, name="local_" + name)
             up = b.alloca(I1, name="undef_" + name) if self.local_kind(name).undef else None
             self.local_slots[name] = (dp, up)
+        for name in self.info.song_functions:
+            self.song_function_flags[name] = b.alloca(I1, name="defined_" + name)
         self.entry_builder_block = entry
         head = self.block("head")
         body = self.block("body")
@@ -447,6 +451,8 @@ class CodeGen:
             b.store(init, dp)
             if up is not None:
                 b.store(FALSE, up)
+        for flag in self.song_function_flags.values():
+            b.store(FALSE, flag)     # the parameter holds Math's constant again
         lv, rv, stereo = self.result(self.info.tree)
         b.store(lv, b.gep(self.left, [i]))
         b.store(rv, b.gep(self.right, [i]))
@@ -575,6 +581,9 @@ class CodeGen:
             vp, up = self.capture_ptrs(fid, cname)
             self.b.store(v.d, vp)
             self.b.store(dconst(0.0) if v.u is None else self.b.uitofp(v.u, DBL), up)
+        if name in self.song_function_flags:
+            self.b.store(TRUE, self.song_function_flags[name])
+            return
         vp, sp = self.global_ptrs(name)
         self.b.store(dconst(1.0), sp)
 
@@ -588,7 +597,7 @@ class CodeGen:
         arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
                     self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
                     for a in args]
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, consts=constant_arguments(self.info, self.frames, fid, args))
         params = [p.target.name for p in func.params]
         for name in self.info.local_names[fid]:
             kind = self.info.var_kinds.get((fid, name), UNDEF)
@@ -774,6 +783,9 @@ class CodeGen:
         return Val(kind.base, d, u)
 
     def x_Conditional(self, node) -> Val:
+        test = folded_test(self.info, self.frames, node.test)
+        if test is not None:      # decided by constant parameters (engine.compiled.recursion)
+            return self.convert(self.expr(node.cons if test else node.alt), self.kind(node))
         b = self.b
         cond = self.truthy(self.expr(node.test))
         then_bb, else_bb = self.block("then"), self.block("else")
@@ -787,6 +799,11 @@ class CodeGen:
         return self.merge(self.kind(node), [(a, a_bb), (c, c_bb)])
 
     def x_Logical(self, node) -> Val:
+        left = folded_operand(self.info, self.frames, node.left)
+        if left is not None:      # decided by constant parameters (engine.compiled.recursion)
+            keep = node.op == "??" or is_truthy(left) == (node.op == "||")
+            v = Val("num", dconst(left), None) if keep else self.expr(node.right)
+            return self.convert(v, self.kind(node))
         b = self.b
         a = self.expr(node.left)
         a_bb = b.block
@@ -1063,17 +1080,23 @@ class CodeGen:
         return None if bound is None else bound[1]
 
     def function_param(self, node):
-        """The Math function a parameter of an inlined call is bound to, else None."""
+        """The Math function (name) or helper function (fid) a parameter of an inlined call is
+        bound to, else None."""
         bound = bound_parameter(self.info, self.frames, node, "funcs")
         return None if bound is None else bound[1]
 
     def function_argument(self, node) -> tuple:
-        """(Math function name,) of an argument that passes one (analysis chose which)."""
+        """(Math function name,) or (helper function fid,) of an argument that passes one
+        (analysis chose which)."""
         bound = self.function_param(node)
         if bound is not None:
             return (bound,)
         if isinstance(node, P.Member):
             return (node.prop,)
+        if node.name in self.info.func_globals and resolve(self.info, self.frames, node.name)[0] == "global":
+            vp, sp = self.global_ptrs(node.name)      # the global read before its definition ran
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return (self.info.func_globals[node.name],)
         if node.name in self.info.math_aliases and resolve(self.info, self.frames, node.name)[0] == "global":
             vp, sp = self.global_ptrs(node.name)      # the alias read before its assignment
             self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
@@ -1346,6 +1369,10 @@ class CodeGen:
         fname = callee.name if isinstance(callee, P.Ident) else (
             callee.prop if isinstance(callee, P.Member) and not (
                 isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
+        if isinstance(callee, P.Ident) and callee.name in self.song_function_flags and \
+                resolve(self.info, self.frames, callee.name)[0] == "song":
+            self.throw_unless(self.b.load(self.song_function_flags[callee.name]))   # else Math.E(): TypeError
+            return self.inline_call(self.info.func_globals[callee.name], node.args, snapshot=True)
         if fname is not None and fname in self.info.func_globals and (
                 not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
             vp, sp = self.global_ptrs(fname)
@@ -1362,6 +1389,8 @@ class CodeGen:
                 r = b.fcmp_ordered("<", self.call_intr("llvm.fabs", x), dconst(math.inf))
             return Val("bool", b.uitofp(r, DBL), None)
         name = callee.name if isinstance(callee, P.Ident) else callee.prop
+        if isinstance(self.function_param(callee), int):     # a parameter bound to a helper function
+            return self.inline_call(self.function_param(callee), node.args, snapshot=True)
         if self.function_param(callee) is not None:
             name = self.function_param(callee)
         elif isinstance(callee, P.Ident) and callee.name in self.info.math_aliases and \

@@ -1,0 +1,76 @@
+"""Helper functions in the compiled tier beyond plain inlining: recursion unrolled on constant
+arguments (engine.compiled.recursion) and functions held by song parameters such as `E`.
+Each song is compared sample by sample with the reference player (skipped without Node);
+what must stay refused is checked without Node, with the construct and its position."""
+import math
+
+import numpy as np
+import pytest
+
+from engine import BytebeatRequest, render_samples
+from engine.compiled import check_song, load_song
+from engine.errors import NotCompiledError
+from tests.engine.reference import reference_samples
+
+SONGS = [
+    # a counter parameter decides in a conditional whether to recurse
+    ("F=i=>i?sin(t*PI/256*i)*(-t/i&8191)/16E3/i+F(i-1):0,F(24)", "float"),
+    ("a=i=>i&&(t*i>>7)%3+a(i-1),a(40)", "uint8"),
+    ("f=(x,i=0)=>i<6?x%(i+2)+f(x>>1,i+1):x&3,f(t)*9", "uint8"),
+    ("g=(x,n)=>n>0?g(x*1.5%7,n-2)+(n==4?x:0):x,g(t/99,8)", "float"),
+    # the recursive call under a runtime test as well (echo): both tests stay in the code
+    ("M=t=>(t*3&t>>5)&255,X=(f,t,i=10)=>t>=0?f(t)+(i?X(f,t-512,i-1)*.8:0)/2:0,X(M,t)", "uint8"),
+    # functions held by song parameters named like Math constants, defined every sample
+    ("E=(e,i)=>16<i?0:e<0?0:(e>>4&e>>7)/2+.5*E(e-2048+(i==0?1024:0),i+2),[E(t,0),E(t,1)]", "uint8"),
+    ("PI=x=>x*3&x>>6,LN2=y=>PI(y)|y>>9,LN2(t)+PI(t>>1)", "uint8"),
+    ("q=t>>3,E=(x,d=2)=>x*d&255,E(q)+E(q,t&1?3:5)", "uint8"),
+]
+
+
+@pytest.mark.parametrize("code,mode", SONGS)
+def test_functions_match_reference(code, mode):
+    check_song(code, mode)           # the compiled tier takes the song
+    req = BytebeatRequest(code, mode, 8000, 0.5)
+    ours = render_samples(req, tier="compiled")
+    ref = reference_samples(code, mode, 8000, req.sample_count)
+    assert ours.shape == ref.shape
+    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
+    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+
+
+def values(code, n=4, mode="float"):
+    song = load_song(code, mode, 8000)
+    left, right = np.empty(n), np.empty(n)
+    song.fill(0, left, right)
+    return list(left)
+
+
+def test_recursion_unrolls_to_the_constant_depth():
+    assert values("s=n=>n?n+s(n-1):0,s(100)+t") == [5050, 5051, 5052, 5053]
+
+
+def test_song_parameter_function_is_defined_again_every_sample():
+    assert values("E=x=>x*2,E(t)") == [0, 2, 4, 6]
+    assert values("E=x=>x*2,E(t)+PI") == [math.pi, 2 + math.pi, 4 + math.pi, 6 + math.pi]
+
+
+@pytest.mark.parametrize("code,construct,position", [
+    ("f=(x,i)=>x<0?0:f(x-1,i),f(t,3)", "recursive function", "1:16"),     # constant, but not the bound
+    ("c=t&7,s=(n,i=c)=>i?n/i+s(n,i-1):0,s(t)", "recursive function", "1:24"),   # depth known at run time
+    ("f=i=>(i--,i?f(i):0),f(4)", "recursive function", "1:13"),             # the counter is assigned
+    ("a=i=>b(i),b=i=>i?a(i-1):0,a(3)", "recursive function", "1:18"),       # only self-calls unroll
+    ("h=(x,k)=>k||x>99?x:h(x*2,!k),h(t&127,0)", "recursive function", "1:20"),   # `!k` is a boolean
+    ("t||(E=x=>x),E(t)", "function assigned to a local variable", "1:5"),  # gone the next sample
+    ("g(1),E=x=>x,E(t)", "call of g", "1:1"),
+    ("f=x=>x,f(1),E=x=>x,E(t)", "function assigned to a local variable", "1:13"),   # a call may run first
+    ("E=x=>x,E(t)+E", "function E used as a value", "1:13"),
+    ("f=(g,x)=>g(x)+g,M=x=>x,f(M,t)", "function value g used as a value", "1:15"),
+    ("f=(g,x)=>g(x),h=()=>{M=x=>x},h(),f(M,t)", "function M used as a value", "1:36"),   # re-created by a call
+    ("E=x=>x,E=2,E(t)", "assignment of a value to E, which holds a function", "1:8"),
+    ("sin=x=>x,sin(t)", "function assigned to a local variable", "1:1"),
+])
+def test_refused_function_uses(code, construct, position):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "float")
+    assert construct in e.value.construct
+    assert str(e.value.position) == position
