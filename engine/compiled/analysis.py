@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, recursion
+from engine.compiled import arrays, recursion, restparams
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -144,6 +144,7 @@ class SongInfo:
     recursive: dict = field(default_factory=dict)   # fid of a self-calling function -> its constant parameters
     fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
+    spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
 
     @property
     def random_offset(self) -> int:
@@ -184,6 +185,7 @@ class Frame:
     arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
     consts: dict = field(default_factory=dict)  # constant parameters (engine.compiled.recursion) -> value
+    rest: tuple = ()                            # (rest parameter, arguments it took) (engine.compiled.restparams)
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -278,6 +280,16 @@ def folded_operand(info, frames, node) -> float | None:
     if not frames or not frames[-1].consts:
         return None
     return recursion.constant_value(node, lambda name: frame_constant(info, frames, name))
+
+
+def rest_of_spread(info, frames, spread):
+    """(rest parameter, arguments it took) when `spread` is `...a` of the rest parameter `a`
+    of an inlined call (engine.compiled.restparams), else None."""
+    if isinstance(spread.arg, P.Ident):
+        where = resolve(info, frames, spread.arg.name)
+        if where[0] == "fn" and where[1].rest and where[1].rest[0] == spread.arg.name:
+            return where[1].rest
+    return None
 
 
 def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
@@ -556,7 +568,12 @@ class Analyzer:
     def function_locals(self, func: P.Func) -> tuple:
         names = []
         for p in func.params:
-            if p.rest or not isinstance(p.target, P.Ident):
+            if p.rest and p is func.params[-1] and isinstance(p.target, P.Ident):
+                bad = restparams.misuse(func, p.target.name)
+                if bad is not None:
+                    raise self.refuse(f"rest parameter {p.target.name} used other than as "
+                                      f"...{p.target.name} among a call's arguments", bad)
+            elif p.rest or not isinstance(p.target, P.Ident):
                 raise self.refuse("rest or destructuring parameter", p)
             names.append(p.target.name)
         if not func.expression_body:
@@ -657,30 +674,40 @@ class Analyzer:
             else:
                 arg_kinds.append(self.expr(a))
         frame = Frame(fid, snapshot, toplevel, consts=consts)
+        rest = restparams.rest_parameter(func)
+        if rest is not None:
+            frame.rest = (rest, restparams.rest_count(func, len(args)))
+            hidden = [restparams.element_name(rest, j) for j in range(frame.rest[1])]
+            missing = [h for h in hidden if h not in self.info.local_names[fid]]
+            if missing:
+                self.info.local_names[fid] += tuple(missing)
+                self.changed = True
         self.frames.append(frame)
         saved_returns = self.returns
         saved_loops = self.loop_depth
         self.returns = []
         self.loop_depth = 0
         try:
-            params = {p.target.name for p in func.params}
+            bindings = restparams.bindings(func, len(args))
+            params = {p.target.name for p in func.params} | {    # a rest parameter's hidden locals
+                name for name in self.info.local_names[fid] if rest is not None and name.startswith(rest + "#")}
             for name in self.info.local_names[fid]:
                 if name not in params:
                     self.set_fn_kind(fid, name, UNDEF)   # declared names start undefined
-            for i, p in enumerate(func.params):
+            for i, pname, default in bindings:
                 fn = arg_funcs.get(i)
-                if fn is None and i >= len(args) and p.default is not None:
-                    fn = self.function_argument(p.default)
+                if fn is None and i >= len(args) and default is not None:
+                    fn = self.function_argument(default)
                     if fn is not None:
-                        self.info.function_args.add(id(p.default))
+                        self.info.function_args.add(id(default))
                 if fn is not None:
-                    frame.funcs[p.target.name] = fn
+                    frame.funcs[pname] = fn
                     continue
                 if i in arg_arrays:
-                    if p.default is not None:
+                    if default is not None:
                         raise self.refuse("array passed to a parameter with a default value", args[i])
-                    frame.arrays[p.target.name] = arg_arrays[i]
-                    key = (fid, p.target.name)
+                    frame.arrays[pname] = arg_arrays[i]
+                    key = (fid, pname)
                     ek = self.info.array_kinds.get(arg_arrays[i], UNDEF)
                     old = self.info.param_array_kinds.get(key)
                     new = ek if old is None else old.join(ek)
@@ -689,13 +716,13 @@ class Analyzer:
                         self.changed = True
                     continue
                 k = arg_kinds[i] if i < len(arg_kinds) else UNDEF
-                if p.default is not None:
-                    dk = self.expr(p.default)
+                if default is not None:
+                    dk = self.expr(default)
                     if i >= len(arg_kinds):
                         k = dk
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
-                self.set_fn_kind(fid, p.target.name, k)
+                self.set_fn_kind(fid, pname, k)
             if func.expression_body:
                 rk = self.expr(func.body)
             else:
@@ -1496,13 +1523,19 @@ class Analyzer:
         if k.base not in ("num",):
             raise self.refuse("index that is not a number", node)
 
+    def rest_of_spread(self, spread):
+        """(name, count) when `spread` is `...a` of the rest parameter of the current call."""
+        return rest_of_spread(self.info, self.frames, spread)
+
     def x_Call(self, node) -> Kind:
         callee = node.callee
         if node.optional:
             raise self.refuse("optional call", node)
-        for a in node.args:
-            if isinstance(a, P.Spread):
-                raise self.refuse("spread arguments", a)
+        if any(isinstance(a, P.Spread) for a in node.args):
+            call = restparams.expanded_call(self.info.spread_calls, node, self.rest_of_spread)
+            if call is None:
+                raise self.refuse("spread arguments", next(a for a in node.args if isinstance(a, P.Spread)))
+            return self.expr(call)
         if arrays.queue_call(node) and self.array_holder(callee.obj):
             kinds = [self.expr(a) for a in node.args]
             if arrays.queue_call(node) == "push":

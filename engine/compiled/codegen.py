@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, integers, parser as P
+from engine.compiled import arrays, integers, parser as P, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
-    defined_function, function_definitions, constant_arguments, folded_operand, folded_test)
+    defined_function, function_definitions, constant_arguments, folded_operand, folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
@@ -598,7 +598,11 @@ class CodeGen:
                     self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
                     for a in args]
         frame = Frame(fid, snapshot, toplevel, consts=constant_arguments(self.info, self.frames, fid, args))
-        params = [p.target.name for p in func.params]
+        rest = restparams.rest_parameter(func)
+        if rest is not None:
+            frame.rest = (rest, restparams.rest_count(func, len(args)))
+        bindings = restparams.bindings(func, len(args))
+        params = [name for _, name, _ in bindings]
         for name in self.info.local_names[fid]:
             kind = self.info.var_kinds.get((fid, name), UNDEF)
             dp = self.alloca(DBL)
@@ -610,26 +614,25 @@ class CodeGen:
                     b.store(TRUE, up)
         self.frames.append(frame)
         try:
-            for i, p in enumerate(func.params):
-                name = p.target.name
+            for i, name, default in bindings:
                 if i < len(arg_vals) and isinstance(arg_vals[i], str):
                     frame.arrays[name] = arg_vals[i]      # an array passed by reference
                     continue
                 if i < len(arg_vals) and isinstance(arg_vals[i], tuple):
                     frame.funcs[name] = arg_vals[i][0]    # a Math function
                     continue
-                if i >= len(arg_vals) and p.default is not None and id(p.default) in self.info.function_args:
-                    frame.funcs[name] = self.function_argument(p.default)[0]
+                if i >= len(arg_vals) and default is not None and id(default) in self.info.function_args:
+                    frame.funcs[name] = self.function_argument(default)[0]
                     continue
                 kind = self.info.var_kinds.get((fid, name), UNDEF)
                 v = arg_vals[i] if i < len(arg_vals) else UNDEF_VAL
-                if p.default is not None and v.u is not None:
+                if default is not None and v.u is not None:
                     cur_bb = b.block
                     dflt_bb = self.block("default")
                     keep_bb = self.block("given")
                     b.cbranch(v.u, dflt_bb, keep_bb)
                     b.position_at_end(dflt_bb)
-                    dv = self.expr(p.default)
+                    dv = self.expr(default)
                     dv_bb = b.block
                     v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
                 self.write_var(name, v)
@@ -1336,6 +1339,9 @@ class CodeGen:
         return Val(kind.base, d, u)
 
     def x_Call(self, node) -> Val:
+        if any(isinstance(a, P.Spread) for a in node.args):    # `...rest` (engine.compiled.restparams)
+            return self.expr(restparams.expanded_call(
+                self.info.spread_calls, node, lambda spread: rest_of_spread(self.info, self.frames, spread)))
         callee = node.callee
         b = self.b
         if arrays.queue_call(node) and self.array_holder(callee.obj):

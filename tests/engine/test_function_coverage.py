@@ -1,5 +1,7 @@
 """Helper functions in the compiled tier beyond plain inlining: recursion unrolled on constant
-arguments (engine.compiled.recursion) and functions held by song parameters such as `E`.
+arguments (engine.compiled.recursion), rest parameters forwarded with `...`
+(engine.compiled.restparams), helper functions passed as arguments, and functions held by
+song parameters such as `E`.
 Each song is compared sample by sample with the reference player (skipped without Node);
 what must stay refused is checked without Node, with the construct and its position."""
 import math
@@ -24,6 +26,13 @@ SONGS = [
     ("E=(e,i)=>16<i?0:e<0?0:(e>>4&e>>7)/2+.5*E(e-2048+(i==0?1024:0),i+2),[E(t,0),E(t,1)]", "uint8"),
     ("PI=x=>x*3&x>>6,LN2=y=>PI(y)|y>>9,LN2(t)+PI(t>>1)", "uint8"),
     ("q=t>>3,E=(x,d=2)=>x*d&255,E(q)+E(q,t&1?3:5)", "uint8"),
+    # rest parameters forwarded to calls: numbers, strings, arrays, Math and helper functions
+    ("f=(a,...x)=>g(a,...x)+g(...x,a),g=(p,q,r)=>p*2+q*3+(r??7),f(t,1,t&3)+f(t>>2)", "uint8"),
+    ("h=(f,...a)=>f(t/99,...a),h(sin)+h(pow,2)+h(max,t&7,4)", "float"),
+    ("s=(a,d,T=t)=>a[(T>>d)%a.length],m=(...x)=>t*2**(s(...x)/12),m([0,4,7],11)+m([3,5],12,t*2)", "uint8"),
+    ("n=0,c=(...z)=>k(n++,...z),k=(i,x=5)=>i*x,c()+c(t&15)+n", "uint8"),    # arguments run once, in order
+    ("A=Array(4).fill(1),w=(...a)=>v(...a),v=(B,i)=>B[i&3]*i,A[t&3]=t&7,w(A,t)", "uint8"),
+    ("M=x=>x*3&x>>5,G=(Q,q,...a)=>t&1<<q?Q(t,...a):0,G(M,9)+G(max,8,t>>2)", "uint8"),
 ]
 
 
@@ -68,6 +77,12 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("f=(g,x)=>g(x),h=()=>{M=x=>x},h(),f(M,t)", "function M used as a value", "1:36"),   # re-created by a call
     ("E=x=>x,E=2,E(t)", "assignment of a value to E, which holds a function", "1:8"),
     ("sin=x=>x,sin(t)", "function assigned to a local variable", "1:1"),
+    ("k=(...x)=>x.length,k(1)", "rest parameter x used other than as ...x among a call's arguments", "1:11"),
+    ("q=(...x)=>[...x][0],q(1)", "rest parameter x used other than as ...x", "1:15"),
+    ("k=(...x)=>y=>g(...x),g=q=>q,k(1)", "rest parameter x used other than as ...x", "1:19"),   # captured
+    ("f=([a,b])=>a+b,f([1,t])", "rest or destructuring parameter", "1:4"),
+    ("f=(...x,y)=>y,f(1)", "rest or destructuring parameter", "1:4"),
+    ("A=[1,2],g=(a,b)=>a+b,g(...A)", "spread arguments", "1:24"),
 ])
 def test_refused_function_uses(code, construct, position):
     with pytest.raises(NotCompiledError) as e:
