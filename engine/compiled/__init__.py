@@ -29,7 +29,9 @@ its position):
   `break/continue`, `return`; isNaN/isFinite; Funcbeat bodies of declarations and statements
   ending in `return <function>` (engine.compiled.funcbeat); self-calling functions unrolled
   where constant arguments bound the depth (engine.compiled.recursion); helper functions
-  passed as arguments; functions held by song parameters (`E=(f,t,i)=>...`) defined every sample.
+  and function literals passed as arguments or default values; rest parameters forwarded with
+  `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
+  defined every sample.
 """
 from __future__ import annotations
 

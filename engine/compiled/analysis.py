@@ -145,6 +145,7 @@ class SongInfo:
     fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
+    global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
 
     @property
     def random_offset(self) -> int:
@@ -186,6 +187,7 @@ class Frame:
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
     consts: dict = field(default_factory=dict)  # constant parameters (engine.compiled.recursion) -> value
     rest: tuple = ()                            # (rest parameter, arguments it took) (engine.compiled.restparams)
+    outer: int | None = None    # a function literal passed as an argument: how many frames its scope has
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -195,10 +197,18 @@ def resolve(info: SongInfo, frames: list, name: str) -> tuple:
     """Where a name read in the current scope lives:
     ("fn", frame, name) a local of an inlined function; ("capture", frame, name) an outer
     variable read from the snapshot taken when the function was created; ("song", name) a
-    parameter of the song function (t, Math names); ("global", name)."""
-    for frame in reversed(frames):
+    parameter of the song function (t, Math names); ("global", name).
+    A function literal passed as an argument runs inside its callee: past its own locals the
+    search goes on in the frames it was created in (Frame.outer), skipping the callee's."""
+    i = len(frames) - 1
+    while i >= 0:
+        frame = frames[i]
+        i -= 1
         if name in info.local_names[frame.fid]:
             return ("fn", frame, name)
+        if frame.outer is not None:
+            i = frame.outer - 1
+            continue
         if frame.toplevel:
             break
         if frame.snapshot:
@@ -262,8 +272,11 @@ def bound_parameter(info, frames, node, table: str):
 
 
 def frame_constant(info, frames, name: str) -> float | None:
-    """The value of `name` when it is a constant parameter of an inlined call."""
+    """The value of `name` when it is a constant parameter of an inlined call, or a global
+    only ever assigned one constant (a read that does not throw gives that constant)."""
     where = resolve(info, frames, name)
+    if where[0] == "global":
+        return info.global_constants.get(name)
     return where[1].consts.get(name) if where[0] == "fn" else None
 
 
@@ -648,7 +661,8 @@ class Analyzer:
                 self.info.capture_kinds[key] = new
                 self.changed = True
 
-    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False) -> Kind:
+    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False,
+                      outer: int | None = None) -> Kind:
         func = self.info.funcs[fid]
         if func.generator or func.is_async:
             raise self.refuse("generator function" if func.generator else "async function", func)
@@ -673,7 +687,7 @@ class Analyzer:
                 self.info.function_args.add(id(a))
             else:
                 arg_kinds.append(self.expr(a))
-        frame = Frame(fid, snapshot, toplevel, consts=consts)
+        frame = Frame(fid, snapshot, toplevel, consts=consts, outer=outer)
         rest = restparams.rest_parameter(func)
         if rest is not None:
             frame.rest = (rest, restparams.rest_count(func, len(args)))
@@ -948,6 +962,7 @@ class Analyzer:
         for func in self.declarations:
             nodes.extend(P.walk(func))
         self.constants = arrays.constant_assignments(nodes, const_number)
+        self.info.global_constants = {k: v for k, v in self.constants.items() if k not in PARAMS}
         self.plain = arrays.plain_assignments(nodes)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
@@ -1090,10 +1105,14 @@ class Analyzer:
         """The Math function (its name) or helper function (its fid) an argument passes (`sin`,
         `Math.cos`, a global holding one, a parameter bound to one), or None; calls of the
         parameter call it. A helper function is passed only from a global that song-level code
-        alone defines: no call can re-create it (and its captures) while the parameter holds it."""
+        alone defines: no call can re-create it (and its captures) while the parameter holds it.
+        A function literal is ("literal", fid, frames of its scope): it can only be called while
+        the call it is passed to runs, so the frames it reads its outer names from still exist."""
         bound = self.function_param(node)
         if bound is not None:
             return bound
+        if isinstance(node, P.Func) and not node.generator and not node.is_async:
+            return ("literal", self.info.func_ids[id(node)], len(self.frames))
         if isinstance(node, P.Ident):
             where = resolve(self.info, self.frames, node.name)[0]
             if where == "song" and node.name not in self.info.locals:
@@ -1545,6 +1564,8 @@ class Analyzer:
         name = self.function_param(callee)
         if isinstance(name, int):      # a parameter bound to a helper function
             return self.call_function(name, node.args, node, snapshot=True)
+        if isinstance(name, tuple):    # a parameter bound to a function literal
+            return self.call_function(name[1], node.args, node, snapshot=False, outer=name[2])
         if name is not None:
             pass
         elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals and \

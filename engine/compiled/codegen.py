@@ -591,13 +591,15 @@ class CodeGen:
         with self.b.goto_block(self.entry_builder_block):
             return self.b.alloca(ty)
 
-    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False) -> Val:
+    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False,
+                    outer: int | None = None) -> Val:
         b = self.b
         func = self.info.funcs[fid]
         arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
                     self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
                     for a in args]
-        frame = Frame(fid, snapshot, toplevel, consts=constant_arguments(self.info, self.frames, fid, args))
+        frame = Frame(fid, snapshot, toplevel, consts=constant_arguments(self.info, self.frames, fid, args),
+                      outer=outer)
         rest = restparams.rest_parameter(func)
         if rest is not None:
             frame.rest = (rest, restparams.rest_count(func, len(args)))
@@ -1094,6 +1096,8 @@ class CodeGen:
         bound = self.function_param(node)
         if bound is not None:
             return (bound,)
+        if isinstance(node, P.Func):
+            return (("literal", self.info.func_ids[id(node)], len(self.frames)),)
         if isinstance(node, P.Member):
             return (node.prop,)
         if node.name in self.info.func_globals and resolve(self.info, self.frames, node.name)[0] == "global":
@@ -1397,6 +1401,9 @@ class CodeGen:
         name = callee.name if isinstance(callee, P.Ident) else callee.prop
         if isinstance(self.function_param(callee), int):     # a parameter bound to a helper function
             return self.inline_call(self.function_param(callee), node.args, snapshot=True)
+        if isinstance(self.function_param(callee), tuple):   # a parameter bound to a function literal
+            _, fid, outer = self.function_param(callee)
+            return self.inline_call(fid, node.args, snapshot=False, outer=outer)
         if self.function_param(callee) is not None:
             name = self.function_param(callee)
         elif isinstance(callee, P.Ident) and callee.name in self.info.math_aliases and \

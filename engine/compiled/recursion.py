@@ -7,8 +7,8 @@ echo or additive-synthesis loops, `E=(F,t,i=10)=>t>=0?F(t)+(i?E(F,t-3072,i-1)*.8
 changed by a constant at each recursive call, decides in a conditional whether to recurse.
 
 Within an inlined call of a recursive function, a parameter that the function never assigns
-and that received a constant (a literal, or an expression of literals and such parameters of
-the caller) is a *constant parameter*: analysis and code generation fold a conditional (or
+and that received a constant (a literal, or an expression of literals, such parameters of the
+caller and globals only ever assigned one constant) is a *constant parameter*: analysis and code generation fold a conditional (or
 `&&`, `||`, `??`) whose test is a constant and expand only the branch taken, so the recursion
 stops where the song's own test stops it. Both stages fold with the same function here, so
 they expand the same calls.

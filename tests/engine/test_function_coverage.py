@@ -20,6 +20,8 @@ SONGS = [
     ("a=i=>i&&(t*i>>7)%3+a(i-1),a(40)", "uint8"),
     ("f=(x,i=0)=>i<6?x%(i+2)+f(x>>1,i+1):x&3,f(t)*9", "uint8"),
     ("g=(x,n)=>n>0?g(x*1.5%7,n-2)+(n==4?x:0):x,g(t/99,8)", "float"),
+    # the depth from a global only ever assigned one constant (read before it: ReferenceError)
+    ("f=n=>n?(n*t>>8&7)+f(n-1):0,f(N),t||(N=9),f(N+1)", "uint8"),
     # the recursive call under a runtime test as well (echo): both tests stay in the code
     ("M=t=>(t*3&t>>5)&255,X=(f,t,i=10)=>t>=0?f(t)+(i?X(f,t-512,i-1)*.8:0)/2:0,X(M,t)", "uint8"),
     # functions held by song parameters named like Math constants, defined every sample
@@ -33,6 +35,12 @@ SONGS = [
     ("n=0,c=(...z)=>k(n++,...z),k=(i,x=5)=>i*x,c()+c(t&15)+n", "uint8"),    # arguments run once, in order
     ("A=Array(4).fill(1),w=(...a)=>v(...a),v=(B,i)=>B[i&3]*i,A[t&3]=t&7,w(A,t)", "uint8"),
     ("M=x=>x*3&x>>5,G=(Q,q,...a)=>t&1<<q?Q(t,...a):0,G(M,9)+G(max,8,t>>2)", "uint8"),
+    # function literals passed as arguments or default values read their own scope's names
+    ("f=(x,w=3,a=k=>sin(k*w))=>a(x),f(t/99)+f(t/50,2,q=>q%1)", "float"),
+    ("g=(h,x)=>{let k=9;return h(x)+k},k=3,g(z=>z*k,t)", "uint8"),       # k: the song's, not g's
+    ("g=(h,x)=>h(x)+h(x+1),m=y=>g(z=>z*y+t,t>>4),m(2)+m(3)", "uint8"),
+    ("o=(f,n)=>n?f(n)+o(f,n-1):0,o(i=>t*i>>9&i,6)", "uint8"),                 # through a recursion
+    ("c=0,g=(h,x)=>h(h(x)),g(v=>(c++,v*2),t)+c", "uint8"),
 ]
 
 
@@ -67,6 +75,7 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("f=(x,i)=>x<0?0:f(x-1,i),f(t,3)", "recursive function", "1:16"),     # constant, but not the bound
     ("c=t&7,s=(n,i=c)=>i?n/i+s(n,i-1):0,s(t)", "recursive function", "1:24"),   # depth known at run time
     ("f=i=>(i--,i?f(i):0),f(4)", "recursive function", "1:13"),             # the counter is assigned
+    ("N=5,N++,f=n=>n?t+f(n-1):0,f(N)", "recursive function", "1:18"),        # N is not one constant
     ("a=i=>b(i),b=i=>i?a(i-1):0,a(3)", "recursive function", "1:18"),       # only self-calls unroll
     ("h=(x,k)=>k||x>99?x:h(x*2,!k),h(t&127,0)", "recursive function", "1:20"),   # `!k` is a boolean
     ("t||(E=x=>x),E(t)", "function assigned to a local variable", "1:5"),  # gone the next sample
@@ -83,6 +92,8 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("f=([a,b])=>a+b,f([1,t])", "rest or destructuring parameter", "1:4"),
     ("f=(...x,y)=>y,f(1)", "rest or destructuring parameter", "1:4"),
     ("A=[1,2],g=(a,b)=>a+b,g(...A)", "spread arguments", "1:24"),
+    ("g=h=>h,g(x=>x)", "function value h used as a value", "1:6"),
+    ("g=h=>h(1),g(function*(){})", "generator function", "1:13"),
 ])
 def test_refused_function_uses(code, construct, position):
     with pytest.raises(NotCompiledError) as e:
