@@ -31,7 +31,9 @@ its position):
   where constant arguments bound the depth (engine.compiled.recursion); helper functions
   and function literals passed as arguments or default values; rest parameters forwarded with
   `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
-  defined every sample.
+  defined every sample;
+* objects used as records (engine.compiled.records): a global only ever assigned object
+  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key).
 """
 from __future__ import annotations
 

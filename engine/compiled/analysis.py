@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, recursion, restparams
+from engine.compiled import arrays, records, recursion, restparams
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -146,6 +146,8 @@ class SongInfo:
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
+    records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
+    record_definitions: dict = field(default_factory=dict)   # id(`holder = {...}`) -> holder
 
     @property
     def random_offset(self) -> int:
@@ -851,6 +853,7 @@ class Analyzer:
                     n.target.name in self.info.declared:
                 raise self.refuse(f"assignment to the declared function {n.target.name}", n)
         self.collect_arrays()
+        self.collect_records()
         self.collect_math_aliases()
         self.collect_queues()
         for _ in range(20):
@@ -1091,6 +1094,66 @@ class Analyzer:
     def is_array_definition(self, node) -> bool:
         return is_array_definition(self.info, node)
 
+    # -- objects used as records (engine.compiled.records)
+    def collect_records(self) -> None:
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        found = records.find_records(nodes, self.plain, self.global_member)
+        self.info.records = {name: props for name, props in found.items()
+                             if name not in PARAMS and name not in BUILTIN_GLOBALS and name not in self.info.arrays}
+        self.info.record_definitions = records.definition_names(nodes, self.info.records)
+        for name in self.info.records:
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)   # its status: whether it was assigned
+
+    def is_record_definition(self, node) -> bool:
+        return id(node) in self.info.record_definitions
+
+    def record_holder(self, node) -> str | None:
+        """The record's holder when `node` is `holder.prop` / `holder[key]` of a record."""
+        if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
+                node.obj.name in self.info.records and resolve(self.info, self.frames, node.obj.name)[0] == "global":
+            return node.obj.name
+        return None
+
+    def record_field(self, node) -> str:
+        """The global of `holder.prop` (refusing the properties every object inherits)."""
+        holder = self.record_holder(node)
+        if node.prop in records.OBJECT_PROTOTYPE:
+            raise self.refuse(f"property {node.prop} of the object {holder}", node)
+        name = records.field_name(holder, node.prop)
+        if name not in self.info.globals:
+            self.info.globals[name] = len(self.info.globals)
+        return name
+
+    def record_lookup(self, node, holder: str) -> Kind:
+        """`holder[key]`: the property the key's value names (engine.compiled.records.lookup_keys)."""
+        k = self.expr(node.index)
+        keys = records.lookup_keys(self.info.records[holder], k.base)
+        if keys is None:
+            raise self.refuse(f"key of the object {holder} that is not a one-character string or an integer",
+                              node.index)
+        if k.base != "undef" and k.undef and "undefined" in self.info.records[holder]:
+            raise self.refuse(f"key of the object {holder} that may be undefined", node.index)
+        out = UNDEF
+        for prop in keys:
+            name = records.field_name(holder, prop)
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+            out = out.join(_with_undef(self.info.global_kinds.get(name, NUM), True))
+        return out
+
+    def define_record(self, node) -> Kind:
+        """`holder = {k: v, ...}` (its value discarded): each value's kind goes to its field."""
+        bad = records.literal_problem(node.value)
+        if bad is not None:
+            raise self.refuse("object literal with a computed key, a spread or a function", bad)
+        holder = node.target.name
+        for key, value in node.value.props:
+            self.set_var_kind(records.field_name(holder, records.property_key(key)), self.expr(value), value)
+        return NUM
+
     def array_param(self, node):
         """(frame, storage key) when `node` names an array parameter of an inlined call."""
         return bound_parameter(self.info, self.frames, node, "arrays")
@@ -1243,6 +1306,8 @@ class Analyzer:
                 return self.note(node, NUM)
             if self.is_array_definition(node):
                 return self.note(node, self.define_array(node))
+            if self.is_record_definition(node):
+                return self.note(node, self.define_record(node))
             if self.is_math_alias_definition(node):
                 if resolve(self.info, self.frames, node.target.name)[0] != "global":
                     raise self.refuse(f"function stored in the local variable {node.target.name}", node)
@@ -1271,7 +1336,7 @@ class Analyzer:
         """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
         return any(
             defined_function(c) is not None or self.is_array_definition(c) or
-            self.is_math_alias_definition(c) or
+            self.is_math_alias_definition(c) or self.is_record_definition(c) or
             isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
             for c in P.children(node))
 
@@ -1432,6 +1497,13 @@ class Analyzer:
             self.set_var_kind(name, kind, target)
             self.note(target, self.var_kind(name, target))
             return
+        if isinstance(target, P.Member) and self.record_holder(target) is not None:
+            name = self.record_field(target)
+            if read:
+                self.expr(target)
+            self.set_var_kind(name, kind, target)
+            self.note(target, _with_undef(self.info.global_kinds[name], True))
+            return
         gname = self.global_member(target)
         if gname is not None:
             if gname in BUILTIN_GLOBALS:
@@ -1456,6 +1528,8 @@ class Analyzer:
         return None
 
     def x_Member(self, node) -> Kind:
+        if self.record_holder(node) is not None and not node.optional:
+            return _with_undef(self.info.global_kinds.get(self.record_field(node), NUM), True)
         if node.prop == "length" and not node.optional and self.array_param(node.obj) is not None:
             return NUM
         if node.prop == "length" and not node.optional and self.array_holder(node.obj):
@@ -1503,6 +1577,9 @@ class Analyzer:
     def x_Index(self, node) -> Kind:
         if node.optional:
             raise self.refuse("optional chaining", node)
+        holder = self.record_holder(node)
+        if holder is not None:
+            return self.record_lookup(node, holder)
         obj = node.obj
         bound = self.array_param(obj)
         if bound is not None:

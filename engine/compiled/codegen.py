@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, integers, parser as P, restparams
+from engine.compiled import arrays, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
@@ -526,6 +526,9 @@ class CodeGen:
             if self.is_array_definition(node):
                 self.define_array(node)
                 return Val("num", dconst(NAN), None)
+            if id(node) in self.info.record_definitions:
+                self.define_record(node)
+                return Val("num", dconst(NAN), None)
             if self.is_math_alias_definition(node):
                 self.write_global(node.target.name, Val("num", dconst(0.0), None))   # now defined
                 return Val("num", dconst(NAN), None)
@@ -540,7 +543,7 @@ class CodeGen:
 
     def has_definition(self, node) -> bool:
         return any(defined_function(c) is not None or self.is_array_definition(c) or
-                   self.is_math_alias_definition(c) or
+                   self.is_math_alias_definition(c) or id(c) in self.info.record_definitions or
                    isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
                    for c in P.children(node))
 
@@ -975,6 +978,9 @@ class CodeGen:
         if isinstance(target, P.Ident):
             name = target.name
             return (lambda: self.read_var(name)), (lambda v: self.write_var(name, v))
+        if isinstance(target, P.Member) and self.record_holder(target) is not None:
+            name = self.record_field(target)      # the holder is evaluated before the value
+            return (lambda: self.read_global(name, soft=True)), (lambda v: self.write_global(name, v))
         if isinstance(target, P.Member):
             if isinstance(target.obj, P.Ident) and target.obj.name == "Math":
                 return (lambda: self.x_Member(target)), (lambda v: None)
@@ -1028,7 +1034,51 @@ class CodeGen:
         return res
 
     # ------------------------------------------------------------ members, indexing, calls
+    # ------------------------------------------------------------ records (engine.compiled.records)
+    def record_holder(self, node) -> str | None:
+        if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
+                node.obj.name in self.info.records and resolve(self.info, self.frames, node.obj.name)[0] == "global":
+            return node.obj.name
+        return None
+
+    def record_field(self, node) -> str:
+        """The global of `holder.prop`, once the holder is known to hold an object: reading a
+        property of a global never assigned throws a ReferenceError."""
+        holder = self.record_holder(node)
+        self.read_global(holder, soft=False)
+        return records.field_name(holder, node.prop)
+
+    def record_lookup(self, node, holder: str) -> Val:
+        """`holder[key]`: the property whose name the key's value prints as, else undefined."""
+        b = self.b
+        self.read_global(holder, soft=False)
+        key = self.expr(node.index)
+        kind = self.kind(node)
+        out = self.convert(UNDEF_VAL, kind)
+        for prop, code in records.lookup_keys(self.info.records[holder], key.base).items():
+            v = self.convert(self.read_global(records.field_name(holder, prop), soft=True), kind)
+            hit = TRUE if key.base == "undef" else b.fcmp_ordered("==", key.d, dconst(code))
+            if key.u is not None and key.base != "undef":
+                hit = b.and_(hit, b.not_(key.u))
+            out = Val(kind.base, b.select(hit, v.d, out.d), b.select(hit, v.u, out.u))
+        return out
+
+    def define_record(self, node) -> None:
+        """`holder = {k: v, ...}`: a new object: the values in order, the other properties gone."""
+        holder = node.target.name
+        values = [(records.property_key(k), self.expr(v)) for k, v in node.value.props]
+        present = {k for k, _ in values}
+        for prop in self.info.records[holder]:
+            name = records.field_name(holder, prop)
+            if prop not in present and name in self.info.globals:
+                self.b.store(dconst(0.0), self.global_ptrs(name)[1])    # absent: reads give undefined
+        for prop, v in values:
+            self.write_global(records.field_name(holder, prop), v)
+        self.write_global(holder, Val("num", dconst(0.0), None))     # assigned
+
     def x_Member(self, node) -> Val:
+        if self.record_holder(node) is not None:
+            return self.read_global(self.record_field(node), soft=True)
         obj = node.obj
         if node.prop == "length" and self.array_param(obj) is not None:
             return Val("num", dconst(float(self.info.arrays[self.array_param(obj)].length)), None)
@@ -1293,6 +1343,8 @@ class CodeGen:
     def x_Index(self, node) -> Val:
         b = self.b
         obj = node.obj
+        if self.record_holder(node) is not None:
+            return self.record_lookup(node, obj.name)
         key = self.array_param(obj)
         if key is not None:
             idx = self.to_number(self.expr(node.index))

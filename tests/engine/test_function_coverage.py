@@ -1,7 +1,7 @@
 """Helper functions in the compiled tier beyond plain inlining: recursion unrolled on constant
 arguments (engine.compiled.recursion), rest parameters forwarded with `...`
 (engine.compiled.restparams), helper functions passed as arguments, and functions held by
-song parameters such as `E`.
+song parameters such as `E`; objects used as records (engine.compiled.records).
 Each song is compared sample by sample with the reference player (skipped without Node);
 what must stay refused is checked without Node, with the construct and its position."""
 import math
@@ -41,6 +41,16 @@ SONGS = [
     ("g=(h,x)=>h(x)+h(x+1),m=y=>g(z=>z*y+t,t>>4),m(2)+m(3)", "uint8"),
     ("o=(f,n)=>n?f(n)+o(f,n-1):0,o(i=>t*i>>9&i,6)", "uint8"),                 # through a recursion
     ("c=0,g=(h,x)=>h(h(x)),g(v=>(c++,v*2),t)+c", "uint8"),
+    # objects held by one global and used through their properties
+    ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
+    ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
+    ("o={a:1},o.a++,t&64&&(o.b=t),o.b*o.a+(t&1?o={a:t&7}:0,o.a)", "uint8"),   # a new object: b is gone
+    ("x=P.v|0,P={v:t>>3},x+P.v", "uint8"),            # read before the first assignment: ReferenceError
+    ("r={0:t&9,'q r':2,5:3},r[0]+r[t&7]", "uint8"),
+    # constant tables keyed by one-character strings, looked up with a character of a string
+    ("rel={a:-7,b:-11,c:-2,f:10,_:0},s=t=>t*2**((rel[x='a0bc_fza'[t>>11&7]]??x)/12)&128,s(t)+s(t-4e3)/2", "uint8"),
+    ("va={_:0,A:220,B:247.5,3:330},d='AB_3A B3'[t>>10&7],t*va[d]/2e3&255", "uint8"),
+    ("m={A:1},k='AAB'[t>>9&3],m[k]===undefined?t:t*3", "uint8"),          # past the string: undefined key
 ]
 
 
@@ -94,6 +104,15 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("A=[1,2],g=(a,b)=>a+b,g(...A)", "spread arguments", "1:24"),
     ("g=h=>h,g(x=>x)", "function value h used as a value", "1:6"),
     ("g=h=>h(1),g(function*(){})", "generator function", "1:13"),
+    ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
+    ("C={p:1},C.toString", "property toString of the object C", "1:9"),
+    ("C={p:1,f:x=>x},C.p", "object literal with a computed key, a spread or a function", "1:10"),
+    ("C={[t]:1},C.p", "object literal with a computed key, a spread or a function", "1:5"),
+    ("C={p:1},this.C.p", "object literal", "1:3"),
+    ("C={p:1},C=5,C.p", "object literal", "1:3"),
+    ("C={p:1,'0.5':2},C[t/2]", "key of the object C that is not a one-character string or an integer", "1:19"),
+    ("C={p:1},C['pq']", "key of the object C that is not a one-character string", "1:11"),
+    ("C={p:1},C[t&1]=3", "assignment to indexing result", "1:9"),
 ])
 def test_refused_function_uses(code, construct, position):
     with pytest.raises(NotCompiledError) as e:
