@@ -77,7 +77,7 @@ def test_closures_snapshot_t_when_created():
     ("t+'a'", "string concatenation", "1:2"),
     ("t.toString(2)", "call of t.toString", "1:1"),
     ("new Array(3)", "'new' expression", "1:1"),
-    ("x={a:1},t", "object literal", "1:3"),
+    ("x={a:1},x", "object literal", "1:3"),
     ("f=(...a)=>a,f(t)", "rest parameter a used other than as ...a among a call's arguments", "1:11"),
     ("for(;;);", "syntax error", None),
 ])
