@@ -41,6 +41,9 @@ SONGS = [
     ("g=(h,x)=>h(x)+h(x+1),m=y=>g(z=>z*y+t,t>>4),m(2)+m(3)", "uint8"),
     ("o=(f,n)=>n?f(n)+o(f,n-1):0,o(i=>t*i>>9&i,6)", "uint8"),                 # through a recursion
     ("c=0,g=(h,x)=>h(h(x)),g(v=>(c++,v*2),t)+c", "uint8"),
+    # a function defined as the song's value: the sample is NaN (held)
+    ("t?g(t):(g=x=>x*3&t>>4)", "uint8"),
+    ("t&256?f=x=>x:t*5", "float"),
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
