@@ -144,6 +144,7 @@ class SongInfo:
     recursive: dict = field(default_factory=dict)   # fid of a self-calling function -> its constant parameters
     fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
+    live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
     records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
@@ -219,7 +220,7 @@ def resolve(info: SongInfo, frames: list, name: str) -> tuple:
                 if name in info.local_names[fid]:
                     return ("capture", frame, name)
                 fid = info.parents.get(fid)
-            if name in PARAMS and (name == "t" or name in info.locals):
+            if name in PARAMS and (name == "t" or name in info.locals) and frame.fid not in info.live_functions:
                 return ("capture", frame, name)
             break
     if name in PARAMS:
@@ -325,6 +326,17 @@ def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
         if v is not None:
             out[p.target.name] = v
     return out
+
+
+def unconditional_steps(node) -> list:
+    """The parts of a song expression that every evaluation runs, in order: the items of
+    comma sequences, going into `x = (a, b)` (its value runs first; the store calls nothing)."""
+    if isinstance(node, P.Sequence):
+        return [step for e in node.exprs for step in unconditional_steps(e)]
+    if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            isinstance(node.value, P.Sequence):
+        return unconditional_steps(node.value)
+    return [node]
 
 
 def defined_function(node):
@@ -491,34 +503,42 @@ class Analyzer:
         self.check_captured_assignments(tree)
 
     def collect_song_functions(self, tree) -> None:
-        """Functions held by a song parameter named like a Math constant (`E=(F,t,i)=>...`).
-        The parameter is rebound to Math.E at every call, so the function exists in a sample
-        only after its definition runs: taken when the definition is an unconditional top-level
-        item and no item before it calls anything but Math (nothing can call it earlier)."""
+        """Functions defined afresh in every sample before anything can call them: the
+        definition is an unconditional top-level step and nothing that runs before it can
+        reach the function's name. Such a function is always called from the sample that created it, so it reads the
+        song's t (and assigned Math names) live, as a closure over the current call does
+        (SongInfo.live_functions). That is also what lets a song parameter named like a Math
+        constant hold a function (`E=(F,t,i)=>...`): rebound to Math.E at every call, it holds
+        the function exactly from its definition on (SongInfo.song_functions)."""
         if self.info.mode == "func":
             return
-        items = tree.exprs if isinstance(tree, P.Sequence) else (tree,)
-        for name in self.func_global_literal:
-            if name not in MATH_CONSTANTS:
-                continue
+        items = unconditional_steps(tree)
+        for name, literal in self.func_global_literal.items():
             for i, item in enumerate(items):
                 if defined_function(item) is not None and any(
                         isinstance(a.target, P.Ident) and a.target.name == name for a in function_definitions(item)):
-                    if all(self.calls_only_math(before) for before in items[:i]):
-                        self.info.song_functions.add(name)
+                    if name not in self.names_reached(items[:i]):
+                        self.info.live_functions.add(self.info.func_ids[id(literal)])
+                        if name in MATH_CONSTANTS:
+                            self.info.song_functions.add(name)
                     break
 
-    def calls_only_math(self, node) -> bool:
-        """Does `node` (outside its function literals) call nothing but Math functions?"""
-        for n in self.song_level_nodes(node):
-            if isinstance(n, (P.Call, P.New)):
-                callee = n.callee
-                math_name = callee.name if isinstance(callee, P.Ident) and callee.name not in self.func_global_literal \
-                    else callee.prop if isinstance(callee, P.Member) and isinstance(callee.obj, P.Ident) and \
-                    callee.obj.name == "Math" else None
-                if isinstance(n, P.New) or math_name not in MATH_FUNCTIONS + ("int",):
-                    return False
-        return True
+    def names_reached(self, nodes) -> set:
+        """Every name `nodes` mention, and the names in the functions those names hold, and so
+        on: a function whose name is not among them cannot run during `nodes`."""
+        def mentioned(node):
+            return {n.name if isinstance(n, P.Ident) else n.prop
+                    for n in P.walk(node) if isinstance(n, P.Ident) or isinstance(n, P.Member)}
+        bodies = {**{f.name: f for f in self.declarations}, **self.func_global_literal}
+        names = set().union(*(mentioned(node) for node in nodes))
+        todo = list(names)
+        while todo:
+            literal = bodies.get(todo.pop())
+            if literal is not None:
+                for name in mentioned(literal) - names:
+                    names.add(name)
+                    todo.append(name)
+        return names
 
     def song_level_nodes(self, node):
         """Nodes of `node` outside function literals."""
@@ -540,11 +560,13 @@ class Analyzer:
         song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)
                          if not (isinstance(n, P.Assign) and defined_function(n) is not None and
                                  assigned_name(n) in self.info.song_functions)} - {None}
-        for f in self.info.funcs.values():
+        for fid, f in self.info.funcs.items():
+            live_body = {id(n) for n in self.song_level_nodes(f)} if fid in self.info.live_functions else set()
             for n in P.walk(f):
                 name = assigned_name(n)
-                if name is not None and not any(name in self.info.local_names[self.info.func_ids[id(g)]]
-                                                for g in P.walk(f) if isinstance(g, P.Func)):
+                if name is not None and id(n) not in live_body and \
+                        not any(name in self.info.local_names[self.info.func_ids[id(g)]]
+                                for g in P.walk(f) if isinstance(g, P.Func)):
                     raise self.refuse(f"assignment to {name} inside a function", n)
         if not song_assigned:
             return
@@ -554,6 +576,7 @@ class Analyzer:
             for i, item in enumerate(items):
                 for n in self.song_level_nodes(item):
                     if isinstance(n, P.Assign) and isinstance(n.value, P.Func) and \
+                            self.info.func_ids[id(n.value)] not in self.info.live_functions and \
                             name in self.static_free_names(n.value):
                         first_creation = i if first_creation is None else min(first_creation, i)
             if first_creation is None:
@@ -623,7 +646,8 @@ class Analyzer:
         own = set(self.info.local_names[fid])
         for node in P.walk(func):
             if isinstance(node, P.Ident) and node.name not in own:
-                if node.name in outer_locals or node.name == "t" or node.name in self.info.locals:
+                if node.name in outer_locals or fid not in self.info.live_functions and (
+                        node.name == "t" or node.name in self.info.locals):
                     inner = self.innermost_declaring(node, func)
                     if inner is None:
                         out.append(node.name)

@@ -44,6 +44,12 @@ SONGS = [
     # a function defined as the song's value: the sample is NaN (held)
     ("t?g(t):(g=x=>x*3&t>>4)", "uint8"),
     ("t&256?f=x=>x:t*5", "float"),
+    # functions defined in every sample before anything can reach them read t live
+    ("f=x=>x*t>>8,t*=3,f(5)+f(t&7)", "uint8"),
+    ("D=(b=t&t>>12,f=(a,c)=>32*sin(b--%2**c*t/2**a),f(5,4)+f(9,6)+128),"
+     "S=(t/=B=t&t>>12,F=(a,c)=>32*sin(B--%2**c*t/2**a)|0,F(5,4)+F(9,6)+128),[D,S]", "uint8"),
+    ("m=x=>(t+=x,t&t>>9),m(3)+m(t>>4)+t", "uint8"),                            # and may assign it
+    ("t||(k=0),g=()=>k++,g(),f=x=>x*t,t*=2,f(3)+g()", "uint8"),
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
@@ -93,8 +99,11 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("h=(x,k)=>k||x>99?x:h(x*2,!k),h(t&127,0)", "recursive function", "1:20"),   # `!k` is a boolean
     ("t||(E=x=>x),E(t)", "function assigned to a local variable", "1:5"),  # gone the next sample
     ("g(1),E=x=>x,E(t)", "call of g", "1:1"),
-    ("f=x=>x,f(1),E=x=>x,E(t)", "function assigned to a local variable", "1:13"),   # a call may run first
+    ("f=x=>E(x),f(1),E=x=>x,E(t)", "call of E", "1:6"),   # a call may reach it first
     ("E=x=>x,E(t)+E", "function E used as a value", "1:13"),
+    ("g=()=>f(1),g(),f=x=>x*t,t*=2,f(3)", "assignment to t, which a function reads, after", "1:25"),
+    ("g=()=>this.f(1),g(),f=x=>x*t,t*=2,f(3)", "assignment to t, which a function reads, after", "1:30"),
+    ("t||(f=x=>(t=x)),f(2)", "assignment to t inside a function", "1:11"),
     ("f=(g,x)=>g(x)+g,M=x=>x,f(M,t)", "function value g used as a value", "1:15"),
     ("f=(g,x)=>g(x),h=()=>{M=x=>x},h(),f(M,t)", "function M used as a value", "1:36"),   # re-created by a call
     ("E=x=>x,E=2,E(t)", "assignment of a value to E, which holds a function", "1:8"),
