@@ -1637,7 +1637,8 @@ class Analyzer:
             return _with_undef(k, True)
         k = self.expr(obj)
         if k.base == "ref":
-            self.ref_type(k, obj)
+            # strings and arrays alike: a string's elements are its one-unit strings, in the
+            # same element tables, and out-of-range or fractional indices give undefined for both
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
         raise self.refuse("indexing " + _construct_name(obj), node)
@@ -1727,6 +1728,10 @@ class Analyzer:
         if isinstance(callee, P.Func):
             fid = self.info.func_ids[id(callee)]
             return self.call_function(fid, node.args, node, snapshot=False)
+        if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
+            self.expr(callee, discard=True)
+            return self.call_function(self.info.func_ids[id(defined_function(callee))], node.args, node,
+                                      snapshot=False)
         if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
                 resolve(self.info, self.frames, callee.name)[0] == "global":
             return self.call_function(self.info.declared[callee.name], node.args, node, snapshot=False,

@@ -1428,6 +1428,9 @@ class CodeGen:
             return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
         if isinstance(callee, P.Func):
             return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False)
+        if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
+            self.expr(callee, discard=True)
+            return self.inline_call(self.info.func_ids[id(defined_function(callee))], node.args, snapshot=False)
         if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
                 resolve(self.info, self.frames, callee.name)[0] == "global":
             return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True)

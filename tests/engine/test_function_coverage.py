@@ -50,6 +50,11 @@ SONGS = [
      "S=(t/=B=t&t>>12,F=(a,c)=>32*sin(B--%2**c*t/2**a)|0,F(5,4)+F(9,6)+128),[D,S]", "uint8"),
     ("m=x=>(t+=x,t&t>>9),m(3)+m(t>>4)+t", "uint8"),                            # and may assign it
     ("t||(k=0),g=()=>k++,g(),f=x=>x*t,t*=2,f(3)+g()", "uint8"),
+    # `(f = x => ...)(args)`: defined, then called where it was made
+    ("t/=16,(a=(x,l)=>(8*t*2**(x/12)&128)*(-t/64*l/2&2047)/2E3)(0,32)+a(4,34)+a(7,36)", "uint8"),
+    ("q=t>>2,(f=x=>x*q)(q=t>>5)&255", "uint8"),                     # the argument runs before the body
+    # a parameter given strings at some calls and arrays at others: indexed alike
+    ("S=(p,t)=>t*2**(p[t>>12&3]/12)&255,S('0475',t)+S([10,9,7,8],t)+S([,2],t>>1)", "uint8"),
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
@@ -116,6 +121,7 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("A=[1,2],g=(a,b)=>a+b,g(...A)", "spread arguments", "1:24"),
     ("g=h=>h,g(x=>x)", "function value h used as a value", "1:6"),
     ("g=h=>h(1),g(function*(){})", "generator function", "1:13"),
+    ("f=p=>p.charCodeAt(0),f('a')+f([1])", "charCodeAt of a value that is not a string", "1:6"),
     ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
     ("C={p:1},C.toString", "property toString of the object C", "1:9"),
     ("C={p:1,f:x=>x},C.p", "object literal with a computed key, a spread or a function", "1:10"),
