@@ -27,7 +27,13 @@ its position):
   `function` declarations after the expression) inlined at each call, with default
   parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),
   `break/continue`, `return`; isNaN/isFinite; Funcbeat bodies of declarations and statements
-  ending in `return <function>` (engine.compiled.funcbeat).
+  ending in `return <function>` (engine.compiled.funcbeat); self-calling functions unrolled
+  where constant arguments bound the depth (engine.compiled.recursion); helper functions
+  and function literals passed as arguments or default values; rest parameters forwarded with
+  `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
+  defined every sample;
+* objects used as records (engine.compiled.records): a global only ever assigned object
+  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key).
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, renames, stereo
+from engine.compiled import arrays, records, recursion, renames, restparams, stereo
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -145,6 +145,14 @@ class SongInfo:
     numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
     stereo_calls: set = field(default_factory=set)          # id(call) inlined as the song's result
     chosen_math_calls: dict = field(default_factory=dict)   # id(`(c?sin:cos)(x)`) -> (Math names)
+    recursive: dict = field(default_factory=dict)   # fid of a self-calling function -> its constant parameters
+    fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
+    song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
+    live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
+    spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
+    global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
+    records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
+    record_definitions: dict = field(default_factory=dict)   # id(`holder = {...}`) -> holder
 
     @property
     def random_offset(self) -> int:
@@ -185,6 +193,9 @@ class Frame:
     arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
     stereo: bool = False    # the call is the song's result: its returns may be `[l, r]`
+    consts: dict = field(default_factory=dict)  # constant parameters (engine.compiled.recursion) -> value
+    rest: tuple = ()                            # (rest parameter, arguments it took) (engine.compiled.restparams)
+    outer: int | None = None    # a function literal passed as an argument: how many frames its scope has
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -194,10 +205,18 @@ def resolve(info: SongInfo, frames: list, name: str) -> tuple:
     """Where a name read in the current scope lives:
     ("fn", frame, name) a local of an inlined function; ("capture", frame, name) an outer
     variable read from the snapshot taken when the function was created; ("song", name) a
-    parameter of the song function (t, Math names); ("global", name)."""
-    for frame in reversed(frames):
+    parameter of the song function (t, Math names); ("global", name).
+    A function literal passed as an argument runs inside its callee: past its own locals the
+    search goes on in the frames it was created in (Frame.outer), skipping the callee's."""
+    i = len(frames) - 1
+    while i >= 0:
+        frame = frames[i]
+        i -= 1
         if name in info.local_names[frame.fid]:
             return ("fn", frame, name)
+        if frame.outer is not None:
+            i = frame.outer - 1
+            continue
         if frame.toplevel:
             break
         if frame.snapshot:
@@ -206,7 +225,7 @@ def resolve(info: SongInfo, frames: list, name: str) -> tuple:
                 if name in info.local_names[fid]:
                     return ("capture", frame, name)
                 fid = info.parents.get(fid)
-            if name in PARAMS and (name == "t" or name in info.locals):
+            if name in PARAMS and (name == "t" or name in info.locals) and frame.fid not in info.live_functions:
                 return ("capture", frame, name)
             break
     if name in PARAMS:
@@ -260,6 +279,71 @@ def bound_parameter(info, frames, node, table: str):
     return None
 
 
+def frame_constant(info, frames, name: str) -> float | None:
+    """The value of `name` when it is a constant parameter of an inlined call, or a global
+    only ever assigned one constant (a read that does not throw gives that constant)."""
+    where = resolve(info, frames, name)
+    if where[0] == "global":
+        return info.global_constants.get(name)
+    return where[1].consts.get(name) if where[0] == "fn" else None
+
+
+def folded_test(info, frames, node) -> bool | None:
+    """The truth of a test that constant parameters decide (engine.compiled.recursion), else
+    None. Only inside calls that have constant parameters, so other code is compiled as written."""
+    if not frames or not frames[-1].consts:
+        return None
+    return recursion.constant_test(node, lambda name: frame_constant(info, frames, name))
+
+
+def folded_operand(info, frames, node) -> float | None:
+    """The number the left side of `&&`, `||`, `??` has when constant parameters decide it."""
+    if not frames or not frames[-1].consts:
+        return None
+    return recursion.constant_value(node, lambda name: frame_constant(info, frames, name))
+
+
+def rest_of_spread(info, frames, spread):
+    """(rest parameter, arguments it took) when `spread` is `...a` of the rest parameter `a`
+    of an inlined call (engine.compiled.restparams), else None."""
+    if isinstance(spread.arg, P.Ident):
+        where = resolve(info, frames, spread.arg.name)
+        if where[0] == "fn" and where[1].rest and where[1].rest[0] == spread.arg.name:
+            return where[1].rest
+    return None
+
+
+def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
+    """The constant parameters a call of the self-calling function `fid` binds: the caller's
+    constant expressions among its arguments, or constant defaults of omitted ones."""
+    params = info.recursive.get(fid)
+    if not params:
+        return {}
+    out = {}
+    lookup = lambda name: frame_constant(info, frames, name)   # noqa: E731 - in the caller's scope
+    for i, p in enumerate(info.funcs[fid].params):
+        if p.target.name not in params:
+            continue
+        if i < len(args):
+            v = recursion.constant_value(args[i], lookup)
+        else:
+            v = None if p.default is None else recursion.constant_value(p.default, lambda name: None)
+        if v is not None:
+            out[p.target.name] = v
+    return out
+
+
+def unconditional_steps(node) -> list:
+    """The parts of a song expression that every evaluation runs, in order: the items of
+    comma sequences, going into `x = (a, b)` (its value runs first; the store calls nothing)."""
+    if isinstance(node, P.Sequence):
+        return [step for e in node.exprs for step in unconditional_steps(e)]
+    if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            isinstance(node.value, P.Sequence):
+        return unconditional_steps(node.value)
+    return [node]
+
+
 def defined_function(node):
     """The function literal that `f = <literal>` (or a chain `f = g = <literal>`) assigns."""
     while isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, (P.Ident, P.Member)):
@@ -288,7 +372,8 @@ def inlined_callee(info, frames, callee, global_member):
         return info.declared[callee.name], False, True
     fname = callee.name if isinstance(callee, P.Ident) else global_member(callee)
     if fname is not None and fname in info.func_globals and \
-            (not isinstance(callee, P.Ident) or resolve(info, frames, fname)[0] == "global"):
+            (not isinstance(callee, P.Ident) or resolve(info, frames, fname)[0] == "global" or
+             fname in info.song_functions and resolve(info, frames, fname)[0] == "song"):
         return info.func_globals[fname], True, False
     return None
 
@@ -327,6 +412,7 @@ class Analyzer:
         self.deferred: list = []         # refusals that hold only if the pass settles
         self.all_locals: set = set()
         self.song_level_ids: set = set()
+        self.defined_in_functions: set = set()   # globals whose function a function body (re)creates
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
@@ -383,6 +469,8 @@ class Analyzer:
         if where[0] == "capture":
             return self.info.capture_kinds.get((where[1].fid, name), NUM)
         if where[0] == "song":
+            if name in self.info.func_globals:
+                raise self.refuse(f"function {name} used as a value", node)
             if name == "t":
                 base = NUM
             elif name in MATH_CONSTANTS:
@@ -427,12 +515,53 @@ class Analyzer:
                 if name in self.func_global_literal and self.func_global_literal[name] is not literal:
                     raise self.refuse(f"{name} assigned several functions", node)
                 self.func_global_literal[name] = literal
+                if parent is not None:
+                    self.defined_in_functions.add(name)
             stack.extend((c, parent) for c in P.children(node))
         for name, lit in self.func_global_literal.items():
             self.info.func_globals[name] = self.info.func_ids[id(lit)]
             if name not in self.info.globals and name not in PARAMS:
                 self.info.globals[name] = len(self.info.globals)
+        self.collect_song_functions(tree)
         self.check_captured_assignments(tree)
+
+    def collect_song_functions(self, tree) -> None:
+        """Functions defined afresh in every sample before anything can call them: the
+        definition is an unconditional top-level step and nothing that runs before it can
+        reach the function's name. Such a function is always called from the sample that created it, so it reads the
+        song's t (and assigned Math names) live, as a closure over the current call does
+        (SongInfo.live_functions). That is also what lets a song parameter named like a Math
+        constant hold a function (`E=(F,t,i)=>...`): rebound to Math.E at every call, it holds
+        the function exactly from its definition on (SongInfo.song_functions)."""
+        if self.info.mode == "func":
+            return
+        items = unconditional_steps(tree)
+        for name, literal in self.func_global_literal.items():
+            for i, item in enumerate(items):
+                if defined_function(item) is not None and any(
+                        isinstance(a.target, P.Ident) and a.target.name == name for a in function_definitions(item)):
+                    if name not in self.names_reached(items[:i]):
+                        self.info.live_functions.add(self.info.func_ids[id(literal)])
+                        if name in MATH_CONSTANTS:
+                            self.info.song_functions.add(name)
+                    break
+
+    def names_reached(self, nodes) -> set:
+        """Every name `nodes` mention, and the names in the functions those names hold, and so
+        on: a function whose name is not among them cannot run during `nodes`."""
+        def mentioned(node):
+            return {n.name if isinstance(n, P.Ident) else n.prop
+                    for n in P.walk(node) if isinstance(n, P.Ident) or isinstance(n, P.Member)}
+        bodies = {**{f.name: f for f in self.declarations}, **self.func_global_literal}
+        names = set().union(*(mentioned(node) for node in nodes))
+        todo = list(names)
+        while todo:
+            literal = bodies.get(todo.pop())
+            if literal is not None:
+                for name in mentioned(literal) - names:
+                    names.add(name)
+                    todo.append(name)
+        return names
 
     def song_level_nodes(self, node):
         """Nodes of `node` outside function literals."""
@@ -451,12 +580,16 @@ class Analyzer:
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and n.target.name in PARAMS:
                 return n.target.name
             return None
-        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)} - {None}
-        for f in self.info.funcs.values():
+        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)
+                         if not (isinstance(n, P.Assign) and defined_function(n) is not None and
+                                 assigned_name(n) in self.info.song_functions)} - {None}
+        for fid, f in self.info.funcs.items():
+            live_body = {id(n) for n in self.song_level_nodes(f)} if fid in self.info.live_functions else set()
             for n in P.walk(f):
                 name = assigned_name(n)
-                if name is not None and not any(name in self.info.local_names[self.info.func_ids[id(g)]]
-                                                for g in P.walk(f) if isinstance(g, P.Func)):
+                if name is not None and id(n) not in live_body and \
+                        not any(name in self.info.local_names[self.info.func_ids[id(g)]]
+                                for g in P.walk(f) if isinstance(g, P.Func)):
                     raise self.refuse(f"assignment to {name} inside a function", n)
         if not song_assigned:
             return
@@ -466,6 +599,7 @@ class Analyzer:
             for i, item in enumerate(items):
                 for n in self.song_level_nodes(item):
                     if isinstance(n, P.Assign) and isinstance(n.value, P.Func) and \
+                            self.info.func_ids[id(n.value)] not in self.info.live_functions and \
                             name in self.static_free_names(n.value):
                         first_creation = i if first_creation is None else min(first_creation, i)
             if first_creation is None:
@@ -495,7 +629,12 @@ class Analyzer:
     def function_locals(self, func: P.Func) -> tuple:
         names = []
         for p in func.params:
-            if p.rest or not isinstance(p.target, P.Ident):
+            if p.rest and p is func.params[-1] and isinstance(p.target, P.Ident):
+                bad = restparams.misuse(func, p.target.name)
+                if bad is not None:
+                    raise self.refuse(f"rest parameter {p.target.name} used other than as "
+                                      f"...{p.target.name} among a call's arguments", bad)
+            elif p.rest or not isinstance(p.target, P.Ident):
                 raise self.refuse("rest or destructuring parameter", p)
             names.append(p.target.name)
         if not func.expression_body:
@@ -530,7 +669,8 @@ class Analyzer:
         own = set(self.info.local_names[fid])
         for node in P.walk(func):
             if isinstance(node, P.Ident) and node.name not in own:
-                if node.name in outer_locals or node.name == "t" or node.name in self.info.locals:
+                if node.name in outer_locals or fid not in self.info.live_functions and (
+                        node.name == "t" or node.name in self.info.locals):
                     inner = self.innermost_declaring(node, func)
                     if inner is None:
                         out.append(node.name)
@@ -571,13 +711,15 @@ class Analyzer:
                 self.changed = True
 
     def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False,
-                      stereo: bool = False) -> Kind:
+                      stereo: bool = False, outer: int | None = None) -> Kind:
         """The kind of a call's value; `stereo`: the call is the song's result, its returned
         values are checked as results (engine.compiled.stereo) and its kind is not kept."""
         func = self.info.funcs[fid]
         if func.generator or func.is_async:
             raise self.refuse("generator function" if func.generator else "async function", func)
-        if any(f.fid == fid for f in self.frames):
+        consts = constant_arguments(self.info, self.frames, fid, args)
+        depth = sum(1 for f in self.frames if f.fid == fid)
+        if depth and (not consts or depth >= recursion.MAX_RECURSION_DEPTH):
             raise self.refuse("recursive function", node)
         self.inlined_nodes += sum(1 for _ in P.walk(func))
         if self.inlined_nodes > MAX_INLINE_NODES:
@@ -596,31 +738,41 @@ class Analyzer:
                 self.info.function_args.add(id(a))
             else:
                 arg_kinds.append(self.expr(a))
-        frame = Frame(fid, snapshot, toplevel, stereo=stereo)
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo, consts=consts, outer=outer)
+        rest = restparams.rest_parameter(func)
+        if rest is not None:
+            frame.rest = (rest, restparams.rest_count(func, len(args)))
+            hidden = [restparams.element_name(rest, j) for j in range(frame.rest[1])]
+            missing = [h for h in hidden if h not in self.info.local_names[fid]]
+            if missing:
+                self.info.local_names[fid] += tuple(missing)
+                self.changed = True
         self.frames.append(frame)
         saved_returns = self.returns
         saved_loops = self.loop_depth
         self.returns = []
         self.loop_depth = 0
         try:
-            params = {p.target.name for p in func.params}
+            bindings = restparams.bindings(func, len(args))
+            params = {p.target.name for p in func.params} | {    # a rest parameter's hidden locals
+                name for name in self.info.local_names[fid] if rest is not None and name.startswith(rest + "#")}
             for name in self.info.local_names[fid]:
                 if name not in params:
                     self.set_fn_kind(fid, name, UNDEF)   # declared names start undefined
-            for i, p in enumerate(func.params):
+            for i, pname, default in bindings:
                 fn = arg_funcs.get(i)
-                if fn is None and i >= len(args) and p.default is not None:
-                    fn = self.function_argument(p.default)
+                if fn is None and i >= len(args) and default is not None:
+                    fn = self.function_argument(default)
                     if fn is not None:
-                        self.info.function_args.add(id(p.default))
+                        self.info.function_args.add(id(default))
                 if fn is not None:
-                    frame.funcs[p.target.name] = fn
+                    frame.funcs[pname] = fn
                     continue
                 if i in arg_arrays:
-                    if p.default is not None:
+                    if default is not None:
                         raise self.refuse("array passed to a parameter with a default value", args[i])
-                    frame.arrays[p.target.name] = arg_arrays[i]
-                    key = (fid, p.target.name)
+                    frame.arrays[pname] = arg_arrays[i]
+                    key = (fid, pname)
                     ek = self.info.array_kinds.get(arg_arrays[i], UNDEF)
                     old = self.info.param_array_kinds.get(key)
                     new = ek if old is None else old.join(ek)
@@ -629,13 +781,13 @@ class Analyzer:
                         self.changed = True
                     continue
                 k = arg_kinds[i] if i < len(arg_kinds) else UNDEF
-                if p.default is not None:
-                    dk = self.expr(p.default)
+                if default is not None:
+                    dk = self.expr(default)
                     if i >= len(arg_kinds):
                         k = dk
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
-                self.set_fn_kind(fid, p.target.name, k)
+                self.set_fn_kind(fid, pname, k)
             if func.expression_body and stereo:
                 self.result(func.body)
                 rk = NUM
@@ -752,11 +904,14 @@ class Analyzer:
             if name in self.info.declared or name in self.info.func_globals or name in PARAMS:
                 raise self.refuse(f"function {name} declared twice or also assigned", func)
             self.info.declared[name] = fid
+        self.info.recursive = recursion.recursive_functions(
+            self.info.funcs, {**self.info.func_globals, **self.info.declared})
         for n in self.song_level_nodes(self.info.tree):
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
                     n.target.name in self.info.declared:
                 raise self.refuse(f"assignment to the declared function {n.target.name}", n)
         self.collect_arrays()
+        self.collect_records()
         self.collect_math_aliases()
         self.collect_queues()
         for _ in range(20):
@@ -802,11 +957,12 @@ class Analyzer:
             self.result(node.cons)
             self.result(node.alt)
             return
+        if defined_function(node) is not None:    # the song returns a function: NaN, held
+            self.expr(node, discard=True)
+            return
         callee = self.result_callee(node)
-        if callee is not None:
-            for a in node.args:
-                if isinstance(a, P.Spread):
-                    raise self.refuse("spread arguments", a)
+        if callee is not None and not any(isinstance(a, P.Spread) for a in node.args):
+            # (a call spreading its arguments is a plain call: engine.compiled.restparams)
             self.info.stereo_calls.add(id(node))
             self.call_function(callee[0], node.args, node, *callee[1:], stereo=True)
             return
@@ -882,6 +1038,7 @@ class Analyzer:
             lambda f: self.info.local_names[self.info.func_ids[id(f)]], self.math_function_named, PARAMS)
         for name, value in self.static.constant_globals().items():
             self.constants.setdefault(name, value)
+        self.info.global_constants = {k: v for k, v in self.constants.items() if k not in PARAMS}
         self.plain = arrays.plain_assignments(nodes)
         self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
@@ -1006,27 +1163,96 @@ class Analyzer:
     def is_array_definition(self, node) -> bool:
         return is_array_definition(self.info, node)
 
+    # -- objects used as records (engine.compiled.records)
+    def collect_records(self) -> None:
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        found = records.find_records(nodes, self.plain, self.global_member)
+        self.info.records = {name: props for name, props in found.items()
+                             if name not in PARAMS and name not in BUILTIN_GLOBALS and name not in self.info.arrays}
+        self.info.record_definitions = records.definition_names(nodes, self.info.records)
+        for name in self.info.records:
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)   # its status: whether it was assigned
+
+    def is_record_definition(self, node) -> bool:
+        return id(node) in self.info.record_definitions
+
+    def record_holder(self, node) -> str | None:
+        """The record's holder when `node` is `holder.prop` / `holder[key]` of a record."""
+        if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
+                node.obj.name in self.info.records and resolve(self.info, self.frames, node.obj.name)[0] == "global":
+            return node.obj.name
+        return None
+
+    def record_field(self, node) -> str:
+        """The global of `holder.prop` (refusing the properties every object inherits)."""
+        holder = self.record_holder(node)
+        if node.prop in records.OBJECT_PROTOTYPE:
+            raise self.refuse(f"property {node.prop} of the object {holder}", node)
+        name = records.field_name(holder, node.prop)
+        if name not in self.info.globals:
+            self.info.globals[name] = len(self.info.globals)
+        return name
+
+    def record_lookup(self, node, holder: str) -> Kind:
+        """`holder[key]`: the property the key's value names (engine.compiled.records.lookup_keys)."""
+        k = self.expr(node.index)
+        keys = records.lookup_keys(self.info.records[holder], k.base)
+        if keys is None:
+            raise self.refuse(f"key of the object {holder} that is not a one-character string or an integer",
+                              node.index)
+        if k.base != "undef" and k.undef and "undefined" in self.info.records[holder]:
+            raise self.refuse(f"key of the object {holder} that may be undefined", node.index)
+        out = UNDEF
+        for prop in keys:
+            name = records.field_name(holder, prop)
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+            out = out.join(_with_undef(self.info.global_kinds.get(name, NUM), True))
+        return out
+
+    def define_record(self, node) -> Kind:
+        """`holder = {k: v, ...}` (its value discarded): each value's kind goes to its field."""
+        bad = records.literal_problem(node.value)
+        if bad is not None:
+            raise self.refuse("object literal with a computed key, a spread or a function", bad)
+        holder = node.target.name
+        for key, value in node.value.props:
+            self.set_var_kind(records.field_name(holder, records.property_key(key)), self.expr(value), value)
+        return NUM
+
     def array_param(self, node):
         """(frame, storage key) when `node` names an array parameter of an inlined call."""
         return bound_parameter(self.info, self.frames, node, "arrays")
 
     def function_param(self, node):
-        """The Math function a parameter of an inlined call is bound to, else None."""
+        """The Math function (name) or helper function (fid) a parameter of an inlined call is
+        bound to, else None."""
         bound = bound_parameter(self.info, self.frames, node, "funcs")
         return None if bound is None else bound[1]
 
     def function_argument(self, node):
-        """The Math function an argument passes (`sin`, `Math.cos`, a global holding one, a
-        parameter bound to one), or None; calls of the parameter call it."""
+        """The Math function (its name) or helper function (its fid) an argument passes (`sin`,
+        `Math.cos`, a global holding one, a parameter bound to one), or None; calls of the
+        parameter call it. A helper function is passed only from a global that song-level code
+        alone defines: no call can re-create it (and its captures) while the parameter holds it.
+        A function literal is ("literal", fid, frames of its scope): it can only be called while
+        the call it is passed to runs, so the frames it reads its outer names from still exist."""
         bound = self.function_param(node)
         if bound is not None:
             return bound
+        if isinstance(node, P.Func) and not node.generator and not node.is_async:
+            return ("literal", self.info.func_ids[id(node)], len(self.frames))
         if isinstance(node, P.Ident):
             where = resolve(self.info, self.frames, node.name)[0]
             if where == "song" and node.name not in self.info.locals:
                 return self.math_function_named(node)
             if where == "global" and node.name in self.info.math_aliases:
                 return self.info.math_aliases[node.name]
+            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions:
+                return self.info.func_globals[node.name]
             return None
         return self.math_function_named(node) if isinstance(node, P.Member) else None
 
@@ -1152,6 +1378,8 @@ class Analyzer:
                 return self.note(node, NUM)
             if self.is_array_definition(node):
                 return self.note(node, self.define_array(node))
+            if self.is_record_definition(node):
+                return self.note(node, self.define_record(node))
             if self.is_math_alias_definition(node):
                 if resolve(self.info, self.frames, node.target.name)[0] != "global":
                     raise self.refuse(f"function stored in the local variable {node.target.name}", node)
@@ -1186,7 +1414,8 @@ class Analyzer:
         target = node.target
         if isinstance(target, P.Ident):
             name = target.name
-            if resolve(self.info, self.frames, name)[0] != "global":
+            where = resolve(self.info, self.frames, name)[0]
+            if where != "global" and not (where == "song" and name in self.info.song_functions and not self.frames):
                 raise self.refuse("function assigned to a local variable", node)
         else:
             name = self.global_member(target)
@@ -1219,13 +1448,29 @@ class Analyzer:
             self.expr(e, discard=True)
         return self.expr(node.exprs[-1])
 
+    def fold_kind(self, node, kind: Kind) -> Kind:
+        """A folded node's kind, joined over every call that folds it (kinds are per node)."""
+        old = self.info.fold_kinds.get(id(node))
+        new = kind if old is None else old.join(kind)
+        if new != old:
+            self.info.fold_kinds[id(node)] = new
+            self.changed = True
+        return new
+
     def x_Conditional(self, node) -> Kind:
+        test = folded_test(self.info, self.frames, node.test)
+        if test is not None:
+            return self.fold_kind(node, self.expr(node.cons if test else node.alt))
         self.truthy(self.expr(node.test), node.test)
         a = self.expr(node.cons)
         b = self.expr(node.alt)
         return a.join(b)
 
     def x_Logical(self, node) -> Kind:
+        left = folded_operand(self.info, self.frames, node.left)
+        if left is not None:
+            keep = node.op == "??" or recursion.is_truthy(left) == (node.op == "||")
+            return self.fold_kind(node, NUM if keep else self.expr(node.right))
         a = self.expr(node.left)
         b = self.expr(node.right)
         if node.op == "??":
@@ -1322,6 +1567,13 @@ class Analyzer:
             self.set_var_kind(name, kind, target)
             self.note(target, self.var_kind(name, target))
             return
+        if isinstance(target, P.Member) and self.record_holder(target) is not None:
+            name = self.record_field(target)
+            if read:
+                self.expr(target)
+            self.set_var_kind(name, kind, target)
+            self.note(target, _with_undef(self.info.global_kinds[name], True))
+            return
         gname = self.global_member(target)
         if gname is not None:
             if gname in BUILTIN_GLOBALS:
@@ -1346,6 +1598,8 @@ class Analyzer:
         return None
 
     def x_Member(self, node) -> Kind:
+        if self.record_holder(node) is not None and not node.optional:
+            return _with_undef(self.info.global_kinds.get(self.record_field(node), NUM), True)
         if node.prop == "length" and not node.optional and self.array_param(node.obj) is not None:
             return NUM
         if node.prop == "length" and not node.optional and self.array_holder(node.obj):
@@ -1393,6 +1647,9 @@ class Analyzer:
     def x_Index(self, node) -> Kind:
         if node.optional:
             raise self.refuse("optional chaining", node)
+        holder = self.record_holder(node)
+        if holder is not None:
+            return self.record_lookup(node, holder)
         obj = node.obj
         bound = self.array_param(obj)
         if bound is not None:
@@ -1428,7 +1685,8 @@ class Analyzer:
             return _with_undef(k, True)
         k = self.expr(obj)
         if k.base == "ref":
-            self.ref_type(k, obj)
+            # strings and arrays alike: a string's elements are its one-unit strings, in the
+            # same element tables, and out-of-range or fractional indices give undefined for both
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
         raise self.refuse("indexing " + _construct_name(obj), node)
@@ -1439,13 +1697,19 @@ class Analyzer:
         if k.base not in ("num", "str"):
             raise self.refuse("index that is not a number", node)
 
+    def rest_of_spread(self, spread):
+        """(name, count) when `spread` is `...a` of the rest parameter of the current call."""
+        return rest_of_spread(self.info, self.frames, spread)
+
     def x_Call(self, node) -> Kind:
         callee = node.callee
         if node.optional:
             raise self.refuse("optional call", node)
-        for a in node.args:
-            if isinstance(a, P.Spread):
-                raise self.refuse("spread arguments", a)
+        if any(isinstance(a, P.Spread) for a in node.args):
+            call = restparams.expanded_call(self.info.spread_calls, node, self.rest_of_spread)
+            if call is None:
+                raise self.refuse("spread arguments", next(a for a in node.args if isinstance(a, P.Spread)))
+            return self.expr(call)
         if arrays.queue_call(node) and self.array_holder(callee.obj):
             kinds = [self.expr(a) for a in node.args]
             if arrays.queue_call(node) == "push":
@@ -1462,9 +1726,14 @@ class Analyzer:
             self.info.chosen_math_calls[id(node)] = tuple("floor" if n == "int" else n for n in chosen)
             return NUM
         name = self.function_param(callee)
+        if isinstance(name, int):      # a parameter bound to a helper function
+            return self.call_function(name, node.args, node, snapshot=True)
+        if isinstance(name, tuple):    # a parameter bound to a function literal
+            return self.call_function(name[1], node.args, node, snapshot=False, outer=name[2])
         if name is not None:
             pass
-        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals:
+        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals and \
+                callee.name not in self.info.song_functions:
             if resolve(self.info, self.frames, callee.name)[0] != "song":
                 raise self.refuse(f"call of {callee.name}, a variable", callee)
             name = callee.name
@@ -1506,6 +1775,10 @@ class Analyzer:
                 for a in node.args[1:]:
                     self.expr(a)
             return NUM
+        if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
+            self.expr(callee, discard=True)
+            return self.call_function(self.info.func_ids[id(defined_function(callee))], node.args, node,
+                                      snapshot=False)
         inlined = self.inlined_callee(node)
         if inlined is not None:
             return self.call_function(inlined[0], node.args, node, *inlined[1:])
