@@ -26,7 +26,8 @@ its position):
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default
   parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),
-  `break/continue`, `return`; isNaN/isFinite; Funcbeat bodies of declarations and statements
+  `break/continue`, `return`, `throw` (the sample is NaN; text built only to be thrown is
+  reduced to the evaluations that build it, engine.compiled.messages); isNaN/isFinite; Funcbeat bodies of declarations and statements
   ending in `return <function>` (engine.compiled.funcbeat).
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays
+from engine.compiled import arrays, messages
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -640,7 +640,7 @@ class Analyzer:
             self.changed = True
 
     def may_fall_through(self, body) -> bool:
-        return not (body and isinstance(body[-1], P.Return))
+        return not (body and isinstance(body[-1], (P.Return, P.Throw)))
 
     # -- statements (function bodies)
     def statements(self, body) -> None:
@@ -652,6 +652,8 @@ class Analyzer:
             self.expr(st.expr, discard=True)
         elif isinstance(st, P.Return):
             self.returns.append(UNDEF if st.arg is None else self.expr(st.arg))
+        elif isinstance(st, P.Throw):
+            self.expr(st.arg, discard=True)     # thrown text: see engine.compiled.messages
         elif isinstance(st, P.VarDecl):
             for target, init in st.decls:
                 if init is not None:
@@ -1493,6 +1495,8 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
+    tree = messages.rewrite(tree)
+    rest = tuple(messages.rewrite(stmt) for stmt in rest)
     a = Analyzer(source, tree, mode)
     decls = []
     for stmt in rest:

@@ -244,6 +244,11 @@ class Block(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Throw(Node):
+    arg: Node
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Jump(Node):
     kind: str                # break | continue
     label: str | None
@@ -903,6 +908,13 @@ class Parser:
                     arg = self.parse_expression()
                 self.consume_semicolon()
                 return Return(t.pos, arg)
+            if v == "throw":
+                self.k += 1
+                if self.tok.newline_before:      # `throw` takes its expression on the same line
+                    raise self.unexpected()
+                arg = self.parse_expression()
+                self.consume_semicolon()
+                return Throw(t.pos, arg)
             if v == "if":
                 self.k += 1
                 self.expect("(")
@@ -944,7 +956,7 @@ class Parser:
             if v == "function" or (v == "async" and self.peek().kind == "name" and self.peek().value == "function"):
                 f = self.parse_function_expr()
                 return FuncDecl(t.pos, f)
-            if v in ("switch", "try", "throw", "class", "with", "debugger", "import", "export"):
+            if v in ("switch", "try", "class", "with", "debugger", "import", "export"):
                 return self.skip_unsupported(v)
             if self.peek().kind == "punct" and self.peek().value == ":" and v not in ("true", "false", "null", "this"):
                 return self.skip_unsupported("labeled statement")
