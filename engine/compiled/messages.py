@@ -60,23 +60,7 @@ def _map(node, message_locals: frozenset):
 
 
 def _rebuild(node, message_locals: frozenset):
-    """The node with its children mapped (the same node when nothing changed)."""
-    changes = {}
-    for name in node.__slots__:
-        value = getattr(node, name)
-        if isinstance(value, P.Node):
-            new = _map(value, message_locals)
-        elif isinstance(value, tuple):
-            new = tuple(_map(v, message_locals) if isinstance(v, P.Node) else
-                        tuple(_map(x, message_locals) for x in v) if isinstance(v, tuple) else v
-                        for v in value)
-            if all(a is b for a, b in zip(new, value)) or new == value:
-                new = value
-        else:
-            continue
-        if new is not value:
-            changes[name] = new
-    return dataclasses.replace(node, **changes) if changes else node
+    return P.map_children(node, lambda child: _map(child, message_locals))
 
 
 def _text_write(st, message_locals) -> bool:

@@ -8,6 +8,7 @@ Nesting is bounded (SongLimitError) so that no stage hits Python's recursion lim
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -293,6 +294,28 @@ def walk(node):
         n = stack.pop()
         yield n
         stack.extend(reversed(children(n)))
+
+
+def map_children(node, fn):
+    """The node with `fn` applied to each direct child node (the same node if none changes),
+    for stages that rewrite the tree before analysis."""
+    changes = {}
+    for name in node.__slots__:
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            new = fn(value)
+        elif isinstance(value, tuple):
+            new = tuple(fn(v) if isinstance(v, Node) else
+                        tuple(fn(x) if isinstance(x, Node) else x for x in v) if isinstance(v, tuple) else v
+                        for v in value)
+            if all(a is b or isinstance(a, tuple) and all(x is y for x, y in zip(a, b))
+                   for a, b in zip(new, value)):
+                new = value
+        else:
+            continue
+        if new is not value:
+            changes[name] = new
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 def tree_depth(node) -> int:
