@@ -22,7 +22,9 @@ its position):
   `Array(N)`, literals of computed values, `[]` grown at call counters; `A[i]`, `A.length`,
   `A[i] = v` (and compound forms) where i is provably an element's index, `A.shift()` /
   `A.push(v)` delay lines; such arrays and literals passed to helper functions by reference;
-* Math functions held by globals (`s=sin`) and called; `f = g = <function>`; "a" + "b";
+* Math functions held by globals (`s=sin`) and called; `f = g = <function>`; strings built
+  from constants ("a" + b with b set to one string, `.repeat(3)`, template literals, `?:` between
+  strings), folded to literals before analysis (engine.compiled.conststrings);
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default
   parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),

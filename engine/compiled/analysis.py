@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, messages
+from engine.compiled import arrays, conststrings, messages
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -1495,8 +1495,10 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
-    tree = messages.rewrite(tree)
-    rest = tuple(messages.rewrite(stmt) for stmt in rest)
+    with P.deep_recursion():
+        tree, rest = conststrings.fold(tree, rest)
+        tree = messages.rewrite(tree)
+        rest = tuple(messages.rewrite(stmt) for stmt in rest)
     a = Analyzer(source, tree, mode)
     decls = []
     for stmt in rest:

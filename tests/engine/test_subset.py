@@ -65,7 +65,7 @@ def test_closures_snapshot_t_when_created():
 
 
 @pytest.mark.parametrize("code,construct,where", [
-    ("t+`a`.length", "template literal", "1:3"),
+    ("t+`a${t}`.length", "template literal", "1:3"),
     ("t/(x=>x)", "arrow function", "1:4"),
     ("[t]*2", "array of computed values used as a value", "1:2"),
     ("a=[t],b=a,b[0]", "array a used other than as a[i] or a.length", "1:9"),
