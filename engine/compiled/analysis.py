@@ -720,6 +720,7 @@ class Analyzer:
             if name in self.info.declared or name in self.info.func_globals or name in PARAMS:
                 raise self.refuse(f"function {name} declared twice or also assigned", func)
             self.info.declared[name] = fid
+        self.check_builtin_assignments([self.info.tree] + list(self.declarations))
         for n in self.song_level_nodes(self.info.tree):
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
                     n.target.name in self.info.declared:
@@ -740,6 +741,19 @@ class Analyzer:
                     raise self.deferred[0]
                 return self.info
         raise self.refuse("variable types that do not settle", self.info.tree)
+
+    def check_builtin_assignments(self, roots) -> None:
+        """The player freezes the built-in globals (eval, parseInt, Number...): a sloppy-mode
+        assignment to one is ignored, which the subset does not model."""
+        stack = [(root, frozenset()) for root in roots]
+        while stack:
+            node, bound = stack.pop()
+            if isinstance(node, P.Func):
+                bound = bound | set(self.info.local_names[self.info.func_ids[id(node)]])
+            if isinstance(node, (P.Assign, P.Update)) and isinstance(node.target, P.Ident) and \
+                    node.target.name in BUILTIN_GLOBALS and node.target.name not in bound:
+                raise self.refuse(f"assignment to the built-in {node.target.name}, which the player ignores", node)
+            stack.extend((c, bound) for c in P.children(node))
 
     def settle_counters(self) -> None:
         """A counter's largest value: its largest constant plus the increments one call of the

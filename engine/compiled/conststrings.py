@@ -12,19 +12,22 @@ always produce. Every evaluation the original runs stays, in order, in front of 
 A global counts as a constant string when every assignment anywhere is `name = <the same
 string>` (no other write, declaration or parameter of that name), so a read that does not
 throw gives that string. `.repeat(n)` folds for a constant integer 0 <= n whose result stays
-short; a negative or infinite n (a RangeError) is left for the analyzer to refuse.
+short; a negative or infinite n (a RangeError) is left for the analyzer to refuse. A direct
+`eval` of such a string becomes the expression the string holds (engine.compiled.consteval).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from engine.compiled import consteval
 from engine.compiled import parser as P
 from engine.compiled.arrays import plain_assignments
 from engine.compiled.jsvalues import utf16_units
 
 MAX_UNITS = 1 << 20        # longest folded string (code units)
 MAX_BRANCHES = 16          # `?:` alternatives a folded concatenation may spread into
+MAX_EVAL_DEPTH = 4         # eval'd strings that themselves eval constant strings
 
 
 @dataclass(frozen=True)
@@ -43,18 +46,33 @@ class Text:
 
 def fold(tree, rest: tuple = ()) -> tuple:
     """(tree, rest) with every constant string construction replaced by its literal."""
-    tree, rest = _Folder(frozenset()).run(tree, rest)
+    nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
+    direct_eval = not any(_binds(n, "eval") for n in nodes)
+    tree, rest = _Folder(frozenset(), direct_eval).run(tree, rest)
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
     constants = {name: values[0].value for name, values in plain_assignments(nodes).items()
                  if all(isinstance(v, P.Str) for v in values) and len({v.value for v in values}) == 1}
     if not constants:
         return tree, rest
-    return _Folder(constants).run(tree, rest)
+    return _Folder(constants, direct_eval).run(tree, rest)
+
+
+def _binds(node, name: str) -> bool:
+    """Does `node` assign or declare `name` (so that it may not be the built-in)?"""
+    if isinstance(node, (P.Assign, P.Update)):
+        return isinstance(node.target, P.Ident) and node.target.name == name
+    if isinstance(node, P.VarDecl):
+        return any(isinstance(t, P.Ident) and t.name == name for t, _ in node.decls)
+    if isinstance(node, P.Param):
+        return isinstance(node.target, P.Ident) and node.target.name == name
+    return isinstance(node, P.Func) and node.name == name
 
 
 class _Folder:
-    def __init__(self, constants):
+    def __init__(self, constants, direct_eval: bool):
         self.constants = constants
+        self.direct_eval = direct_eval
+        self.eval_depth = 0
 
     def run(self, tree, rest: tuple) -> tuple:
         return self.map(tree), tuple(self.map(st) for st in rest)
@@ -65,6 +83,16 @@ class _Folder:
             text = self.text(node)
             if text is not None:
                 return _build(text, node.pos)
+        if self.direct_eval and _is_eval(node) and self.eval_depth < MAX_EVAL_DEPTH:
+            text = self.text(node.args[0])
+            expr = None if text is None or text.test is not None else consteval.parsed_expression(text.value, node.pos)
+            if expr is not None:
+                self.eval_depth += 1
+                try:
+                    expr = self.map(expr)
+                finally:
+                    self.eval_depth -= 1
+                return P.Sequence(node.pos, text.effects + (expr,)) if text.effects else expr
         return P.map_children(node, self.map)
 
     def text(self, node) -> Text | None:
@@ -107,6 +135,11 @@ class _Folder:
 
 def _is_concat(node) -> bool:
     return isinstance(node, P.Binary) and node.op == "+"
+
+
+def _is_eval(node) -> bool:
+    return (isinstance(node, P.Call) and isinstance(node.callee, P.Ident) and node.callee.name == "eval"
+            and not node.optional and len(node.args) == 1 and not isinstance(node.args[0], P.Spread))
 
 
 def _is_repeat(node) -> bool:
