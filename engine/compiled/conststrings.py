@@ -47,7 +47,7 @@ class Text:
 def fold(tree, rest: tuple = ()) -> tuple:
     """(tree, rest) with every constant string construction replaced by its literal."""
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
-    direct_eval = not any(_binds(n, "eval") for n in nodes)
+    direct_eval = not any(binds(n, "eval") for n in nodes)
     tree, rest = _Folder(frozenset(), direct_eval).run(tree, rest)
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
     constants = {name: values[0].value for name, values in plain_assignments(nodes).items()
@@ -57,8 +57,8 @@ def fold(tree, rest: tuple = ()) -> tuple:
     return _Folder(constants, direct_eval).run(tree, rest)
 
 
-def _binds(node, name: str) -> bool:
-    """Does `node` assign or declare `name` (so that it may not be the built-in)?"""
+def binds(node, name: str) -> bool:
+    """Does `node` assign or declare `name` (so that the name may not be the built-in)?"""
     if isinstance(node, (P.Assign, P.Update)):
         return isinstance(node.target, P.Ident) and node.target.name == name
     if isinstance(node, P.VarDecl):
