@@ -12,7 +12,8 @@ always produce. Every evaluation the original runs stays, in order, in front of 
 A global counts as a constant string when every assignment anywhere is `name = <the same
 string>` (no other write, declaration or parameter of that name), so a read that does not
 throw gives that string. `.repeat(n)` folds for a constant integer 0 <= n whose result stays
-short; a negative or infinite n (a RangeError) is left for the analyzer to refuse. A direct
+short; a negative or infinite n (a RangeError) is left for the analyzer to refuse.
+`escape(s)`, `unescape(s)` and the packer's `s.replace(/u(..)/g, "$1%")` fold too. A direct
 `eval` of such a string becomes the expression the string holds (engine.compiled.consteval).
 """
 from __future__ import annotations
@@ -23,11 +24,12 @@ from dataclasses import dataclass
 from engine.compiled import consteval
 from engine.compiled import parser as P
 from engine.compiled.arrays import plain_assignments
-from engine.compiled.jsvalues import utf16_units
+from engine.compiled.jsvalues import js_escape, js_unescape, packer_replace, utf16_units
 
 MAX_UNITS = 1 << 20        # longest folded string (code units)
 MAX_BRANCHES = 16          # `?:` alternatives a folded concatenation may spread into
 MAX_EVAL_DEPTH = 4         # eval'd strings that themselves eval constant strings
+STRING_FUNCTIONS = {"escape": js_escape, "unescape": js_unescape}
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,14 @@ class Text:
 def fold(tree, rest: tuple = ()) -> tuple:
     """(tree, rest) with every constant string construction replaced by its literal."""
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
-    direct_eval = not any(binds(n, "eval") for n in nodes)
-    tree, rest = _Folder(frozenset(), direct_eval).run(tree, rest)
+    builtins = {name for name in ("eval", *STRING_FUNCTIONS) if not any(binds(n, name) for n in nodes)}
+    tree, rest = _Folder(frozenset(), builtins).run(tree, rest)
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
     constants = {name: values[0].value for name, values in plain_assignments(nodes).items()
                  if all(isinstance(v, P.Str) for v in values) and len({v.value for v in values}) == 1}
     if not constants:
         return tree, rest
-    return _Folder(constants, direct_eval).run(tree, rest)
+    return _Folder(constants, builtins).run(tree, rest)
 
 
 def binds(node, name: str) -> bool:
@@ -69,21 +71,21 @@ def binds(node, name: str) -> bool:
 
 
 class _Folder:
-    def __init__(self, constants, direct_eval: bool):
+    def __init__(self, constants, builtins: set):
         self.constants = constants
-        self.direct_eval = direct_eval
+        self.builtins = builtins      # which of eval, escape, unescape the song leaves alone
         self.eval_depth = 0
 
     def run(self, tree, rest: tuple) -> tuple:
         return self.map(tree), tuple(self.map(st) for st in rest)
 
     def map(self, node):
-        if isinstance(node, (P.Binary, P.Template, P.Call)) and (
-                isinstance(node, P.Template) or _is_concat(node) or _is_repeat(node)):
+        if isinstance(node, P.Template) or _is_concat(node) or _is_repeat(node) or \
+                _is_packer_replace(node) or self.string_function(node) is not None:
             text = self.text(node)
             if text is not None:
                 return _build(text, node.pos)
-        if self.direct_eval and _is_eval(node) and self.eval_depth < MAX_EVAL_DEPTH:
+        if "eval" in self.builtins and _is_call_of(node, "eval") and self.eval_depth < MAX_EVAL_DEPTH:
             text = self.text(node.args[0])
             expr = None if text is None or text.test is not None else consteval.parsed_expression(text.value, node.pos)
             if expr is not None:
@@ -130,6 +132,20 @@ class _Folder:
             base = self.text(node.callee.obj)
             n = _count(node.args[0])
             return None if base is None or n is None else _repeat(base, n)
+        if _is_packer_replace(node):
+            base = self.text(node.callee.obj)
+            return None if base is None else _apply(base, packer_replace)
+        function = self.string_function(node)
+        if function is not None:
+            arg = self.text(node.args[0])
+            return None if arg is None else _apply(arg, function)
+        return None
+
+    def string_function(self, node):
+        """escape/unescape when `node` calls the built-in with one argument."""
+        for name, function in STRING_FUNCTIONS.items():
+            if name in self.builtins and _is_call_of(node, name):
+                return function
         return None
 
 
@@ -137,9 +153,17 @@ def _is_concat(node) -> bool:
     return isinstance(node, P.Binary) and node.op == "+"
 
 
-def _is_eval(node) -> bool:
-    return (isinstance(node, P.Call) and isinstance(node.callee, P.Ident) and node.callee.name == "eval"
+def _is_call_of(node, name: str) -> bool:
+    return (isinstance(node, P.Call) and isinstance(node.callee, P.Ident) and node.callee.name == name
             and not node.optional and len(node.args) == 1 and not isinstance(node.args[0], P.Spread))
+
+
+def _is_packer_replace(node) -> bool:
+    """`s.replace(/u(..)/g, "$1%")`, the step of the player's packer."""
+    return (isinstance(node, P.Call) and isinstance(node.callee, P.Member) and node.callee.prop == "replace"
+            and not node.callee.optional and not node.optional and len(node.args) == 2
+            and isinstance(node.args[0], P.Regex) and node.args[0].body == "u(..)" and node.args[0].flags == "g"
+            and isinstance(node.args[1], P.Str) and node.args[1].value == "$1%")
 
 
 def _is_repeat(node) -> bool:
@@ -183,6 +207,15 @@ def _repeat(text: Text, n: int) -> Text | None:
     if len(utf16_units(text.value)) * n > MAX_UNITS:
         return None
     return Text(text.effects, text.value * n)
+
+
+def _apply(text: Text, function) -> Text | None:
+    """function(text) for a string function of one string."""
+    if text.test is not None:
+        then, other = _apply(text.then, function), _apply(text.other, function)
+        return None if then is None or other is None else Text(text.effects, test=text.test, then=then, other=other)
+    value = function(text.value)
+    return None if len(utf16_units(value)) > MAX_UNITS else Text(text.effects, value)
 
 
 def _build(text: Text, pos: int) -> P.Node:

@@ -4,6 +4,12 @@ every evaluation kept. Compared sample by sample with the reference player (skip
 import numpy as np
 import pytest
 
+
+def packed(code: str) -> str:
+    """The packer's text for `code` (even length): two code units of ASCII per character."""
+    return "".join(chr(ord(a) << 8 | ord(b)) for a, b in zip(code[::2], code[1::2]))
+
+
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song, parser
 from engine.compiled.conststrings import fold
@@ -24,6 +30,10 @@ SONGS = [
     ("q=`\nu=10^t>>15&7,u+=3,y=(t>>11&7)/u,2*y*t`,h=t=>eval(q)&255,h(t)/256-1+u/99", "float"),
     ("eval('k=t>>8,'+'k*t'.repeat(1))&k", "uint8"),
     ("e='eval(d)',d='t*3',eval(e)", "uint8"),
+    # escape, unescape and the packer's replace, as a part of a larger song
+    ("2*eval(unescape(escape`" + packed("t*(t>>5|t>>10)") + "`.replace(/u(..)/g,'$1%')))", "uint8"),
+    ("unescape(`%83%9D6%u0041z%`).charCodeAt(t>>9&7)*t/99", "uint8"),
+    ("escape('a b\u00e9\u4e00').charCodeAt(t>>9&15)^t", "uint8"),
 ]
 
 
