@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, conststrings, messages, nullchecks
+from engine.compiled import arrays, conststrings, messages, nullchecks, switches
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -1512,6 +1512,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     with P.deep_recursion():
         binds_undefined = any(conststrings.binds(n, "undefined") for root in (tree,) + tuple(rest)
                               for n in P.walk(root))
+        tree, rest = switches.lower(tree, source), tuple(switches.lower(stmt, source) for stmt in rest)
         tree = nullchecks.rewrite(tree, binds_undefined)
         rest = tuple(nullchecks.rewrite(stmt, binds_undefined) for stmt in rest)
         tree, rest = conststrings.fold(tree, rest)
