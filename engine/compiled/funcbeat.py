@@ -41,7 +41,8 @@ def song_of_body(code: str, body: list, rate: float):
     for st in body:
         if isinstance(st, P.VarDecl) and st.kind != "var":
             for target, _ in st.decls:
-                if isinstance(target, P.Ident) and target.name in PARAMS:   # the player cannot compile it
+                if isinstance(target, P.Ident) and target.name in PARAMS - {"t"}:   # the outer call's
+                    # parameters (Math names, int, window): the player cannot compile the body
                     raise refuse(f"'{st.kind} {target.name}', a SyntaxError: {target.name} is a parameter", target)
     reserved = {name for name in body_names.body_declared_names(body) if name in PARAMS or name in BUILTIN_GLOBALS}
     body = body_names.rename(code, body, reserved)

@@ -24,6 +24,7 @@ BODIES = [
     "var E=2; function int(x){ return x*E } return (t)=>{ let y=int(t*7); return y%1 }",
     "var t=5, tt; function f(t){ return t*2 } function clock(x){ t=x; tt=t*2 } "
     "return x=>{ clock(x); return sin(f(x)+t+tt) }",             # f's own t is its parameter
+    "let t=3, c=0; function sin(x){ return x*2 } return x=>{ c+=t; return sin(x)+c/1e4 }",   # t: no parameter here
     "var Array=[1,2]; return t=>Array[t*8000&1]*t%1",
 ]
 
