@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import aliases, arrays, conststrings, membership, messages, nullchecks, switches
+from engine.compiled import aliases, arrays, assigned_calls, conststrings, membership, messages, nullchecks, switches
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -1518,6 +1518,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
         tree, rest = conststrings.fold(tree, rest)
         tree, rest = aliases.rewrite(tree, rest, PARAMS)
         tree, rest = membership.rewrite(tree), tuple(membership.rewrite(stmt) for stmt in rest)
+        tree, rest = assigned_calls.rewrite(tree), tuple(assigned_calls.rewrite(stmt) for stmt in rest)
         tree = messages.rewrite(tree)
         rest = tuple(messages.rewrite(stmt) for stmt in rest)
     a = Analyzer(source, tree, mode)

@@ -1,5 +1,6 @@
-"""Globals holding parseInt/isNaN/isFinite and called (engine.compiled.aliases), and
-`[constants].includes(x)` (engine.compiled.membership). Compared sample by sample with the
+"""Globals holding parseInt/isNaN/isFinite and called (engine.compiled.aliases),
+`[constants].includes(x)` (engine.compiled.membership) and helpers defined and called in one
+expression, `(f = x => ...)(args)` (engine.compiled.assigned_calls). Compared sample by sample with the
 reference player (skipped without Node); other uses stay refused."""
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ SONGS = [
     ("g=x=>(N=isFinite,N(x)?x:0),g(t/(t>>8&3))&t", "int8"),
     ("([0,3,6,10].includes(t>>10&15)?t:0)+([5,'a',-2].includes(t>>12&7)?64:0)", "uint8"),
     ("c=0,[1,2].includes((c++,t>>9&3))*c*t+[].includes(t)", "uint8"),     # x evaluated once
+    ("t/=16,(a=(x,l)=>(8*t*2**(x/12)&128)*(-t/64*l/2&2047)/2E3)(0,32)+a(4,34)", "uint8"),
+    ("(g=function(x){return x*t})(t>>12&3)+(t>99?g(2):0)", "uint8"),
 ]
 
 
