@@ -1397,7 +1397,17 @@ class Analyzer:
             self.ref_type(k, obj)
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
+        if k.base == "undef" or self.kind_not_seen_yet(obj):
+            # `t ? a[i] : (a = '...')`: a's kind is known once the pass settles
+            self.deferred.append(self.refuse("indexing " + _construct_name(obj), node))
+            self.index_kind(self.expr(node.index), node.index)
+            return UNDEF
         raise self.refuse("indexing " + _construct_name(obj), node)
+
+    def kind_not_seen_yet(self, node) -> bool:
+        """A global this pass has not seen assigned yet (read as a number until then)."""
+        return isinstance(node, P.Ident) and resolve(self.info, self.frames, node.name)[0] == "global" and \
+            node.name not in self.info.global_kinds
 
     def index_kind(self, k: Kind, node) -> None:
         if k.base not in ("num",):

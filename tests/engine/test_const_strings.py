@@ -25,6 +25,7 @@ SONGS = [
     ("w=`0x${'A'}${'7'}`,t*w/99&255", "int8"),
     ("(t?0:c=0,a=(c++,'xyz')+'w',sin(t/9)+a.charCodeAt(t%4)/c)", "float"),
     ("t<99?b+'q':(b='yy',t>>5&b.length)", "uint8"),      # reads b before it is set: ReferenceError
+    ("t?a[t>>9&7]*t:(a='40000531')", "uint8"),     # indexed before the (test call's) assignment
     # eval of a constant string: the expression it holds, run in the caller's scope
     ("q=\"t&4096?(t*(t^t%255)|t>>4)>>1:t>>3\",h=t=>(eval(q)%256),(h(t)+h(t-900)/2)/2", "uint8"),
     ("q=`\nu=10^t>>15&7,u+=3,y=(t>>11&7)/u,2*y*t`,h=t=>eval(q)&255,h(t)/256-1+u/99", "float"),
@@ -72,6 +73,7 @@ def test_reads_of_a_constant_global_stay_in_front_of_the_literal():
     ("eval('t*')", "call of eval"),                           # the player throws a SyntaxError
     ("h=eval=>eval('t'),h(1)", "call of eval"),               # not the built-in eval
     ("q='t'+t,eval(q)", "string concatenation"),
+    ("t?a[t]:(a=5)", "indexing a"),                            # a number, once the pass settles
 ])
 def test_strings_not_built_from_constants_are_refused(code, construct):
     with pytest.raises(NotCompiledError) as e:
