@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from engine.compiled import parser as P
 from engine.compiled.arrays import plain_assignments
-from engine.compiled.conststrings import binds
+from engine.compiled.conststrings import binds, function_names
 
 CALLABLE_BUILTINS = ("parseInt", "isNaN", "isFinite")
 
 
 def rewrite(tree, rest: tuple, reserved: frozenset) -> tuple:
     """(tree, rest) with calls through aliases of built-ins made calls of the built-ins.
-    `reserved`: names that are not plain globals (the song function's parameters)."""
+    `reserved`: names that are not plain globals (the song function's parameters); names of
+    function literals are not either."""
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
     builtins = {b for b in CALLABLE_BUILTINS if not any(binds(n, b) for n in nodes)}
     aliases = {}
+    reserved = reserved | function_names(nodes)
     for name, values in plain_assignments(nodes).items():
         held = {v.name for v in values if isinstance(v, P.Ident)}
         if name not in reserved and len(held) == 1 and len(values) == len([v for v in values if isinstance(v, P.Ident)]):

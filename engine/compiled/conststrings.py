@@ -10,8 +10,8 @@ always produce. Every evaluation the original runs stays, in order, in front of 
     'p' + (c ? 'A' : 'B')  ->  c ? 'pA' : 'pB'
 
 A global counts as a constant string when every assignment anywhere is `name = <the same
-string>` (no other write, declaration or parameter of that name), so a read that does not
-throw gives that string. `.repeat(n)` folds for a constant integer 0 <= n whose result stays
+string>` (no other write, declaration, parameter or function of that name), so a read that
+does not throw gives that string. `.repeat(n)` folds for a constant integer 0 <= n whose result stays
 short; a negative or infinite n (a RangeError) is left for the analyzer to refuse.
 `escape(s)`, `unescape(s)` and the packer's `s.replace(/u(..)/g, "$1%")` fold too. A direct
 `eval` of such a string becomes the expression the string holds (engine.compiled.consteval).
@@ -52,11 +52,19 @@ def fold(tree, rest: tuple = ()) -> tuple:
     builtins = {name for name in ("eval", *STRING_FUNCTIONS) if not any(binds(n, name) for n in nodes)}
     tree, rest = _Folder(frozenset(), builtins).run(tree, rest)
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
+    named = function_names(nodes)
     constants = {name: values[0].value for name, values in plain_assignments(nodes).items()
-                 if all(isinstance(v, P.Str) for v in values) and len({v.value for v in values}) == 1}
+                 if name not in named and all(isinstance(v, P.Str) for v in values)
+                 and len({v.value for v in values}) == 1}
     if not constants:
         return tree, rest
     return _Folder(constants, builtins).run(tree, rest)
+
+
+def function_names(nodes) -> set:
+    """Names of function literals (`function f(){}`): inside a named function expression the
+    name is the function itself, whatever the global of that name holds."""
+    return {n.name for n in nodes if isinstance(n, P.Func) and n.name is not None}
 
 
 def binds(node, name: str) -> bool:
