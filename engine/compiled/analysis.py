@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import aliases, arrays, assigned_calls, conststrings, membership, messages, nullchecks, switches
+from engine.compiled import arrays, rewrites
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -1520,17 +1520,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
     with P.deep_recursion():
-        binds_undefined = any(conststrings.binds(n, "undefined") for root in (tree,) + tuple(rest)
-                              for n in P.walk(root))
-        tree, rest = switches.lower(tree, source), tuple(switches.lower(stmt, source) for stmt in rest)
-        tree = nullchecks.rewrite(tree, binds_undefined)
-        rest = tuple(nullchecks.rewrite(stmt, binds_undefined) for stmt in rest)
-        tree, rest = conststrings.fold(tree, rest)
-        tree, rest = aliases.rewrite(tree, rest, PARAMS)
-        tree, rest = membership.rewrite(tree), tuple(membership.rewrite(stmt) for stmt in rest)
-        tree, rest = assigned_calls.rewrite(tree), tuple(assigned_calls.rewrite(stmt) for stmt in rest)
-        tree = messages.rewrite(tree)
-        rest = tuple(messages.rewrite(stmt) for stmt in rest)
+        tree, rest = rewrites.prepare(source, tree, rest, PARAMS)
     a = Analyzer(source, tree, mode)
     decls = []
     for stmt in rest:
