@@ -27,7 +27,8 @@ its position):
 * strings built from constants ("a" + b with b set to one string, `.repeat(3)`, template
   literals, `?:` between strings, escape/unescape, the packer's replace) folded to literals,
   and a direct `eval` of such a string inlined as its expression (engine.compiled.conststrings,
-  engine.compiled.consteval); `[constants].includes(x)`; `x == null` as `x === undefined`;
+  engine.compiled.consteval); `[constants].includes(x)`; `x == null` as `x === undefined`; `n.toString(8)[i]` of an
+  integer n (engine.compiled.radixdigits);
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default
   parameters, `let/const/var`, `if`, `switch` (engine.compiled.switches), `for/while/do`

@@ -3,12 +3,13 @@
 Each turns one construct into constructs the subset already takes, keeping every evaluation
 the original runs, in the same order (see each module). The order between them matters:
 switches are lowered first (their clauses may hold anything else); null checks before the
-string folding (a folded string may be compared); strings before aliases and includes (an
-eval'd string may use them); thrown text last, once everything it is built from is final.
+string folding (a folded string may be compared); strings before aliases, includes and digit
+reads (an eval'd string may use them); thrown text last, once everything it is built from is
+final.
 """
 from __future__ import annotations
 
-from engine.compiled import aliases, assigned_calls, conststrings, membership, messages, nullchecks, switches
+from engine.compiled import aliases, assigned_calls, conststrings, membership, messages, nullchecks, radixdigits, switches
 from engine.compiled import parser as P
 
 
@@ -21,6 +22,7 @@ def prepare(source: str, tree, rest: tuple, params: frozenset) -> tuple:
     tree, rest = conststrings.fold(tree, rest)
     tree, rest = aliases.rewrite(tree, rest, params)
     tree, rest = _each(membership.rewrite, tree, rest)
+    tree, rest = radixdigits.rewrite(tree, rest, params)
     tree, rest = _each(assigned_calls.rewrite, tree, rest)
     return _each(messages.rewrite, tree, rest)
 
