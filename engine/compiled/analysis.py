@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, rewrites
+from engine.compiled import arrays, blockscope, rewrites
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -490,6 +490,9 @@ class Analyzer:
                 stack.extend(c for c in P.children(st) if not isinstance(c, P.Func))
         if "arguments" in self.names_used(func):
             raise self.refuse("'arguments'", func)
+        misused = blockscope.misused_block_name(func)
+        if misused is not None:
+            raise self.refuse(f"block-scoped {misused[0]} used where another {misused[0]} is meant", misused[1])
         return tuple(dict.fromkeys(names))
 
     def names_used(self, func) -> set:

@@ -45,7 +45,7 @@ def song_of_body(code: str, body: list, rate: float):
                     # parameters (Math names, int, window): the player cannot compile the body
                     raise refuse(f"'{st.kind} {target.name}', a SyntaxError: {target.name} is a parameter", target)
     reserved = {name for name in body_names.body_declared_names(body) if name in PARAMS or name in BUILTIN_GLOBALS}
-    body = body_names.rename(code, body, reserved)
+    body = body_names.rename(body, reserved)
     stmts = [s for s in body if not isinstance(s, P.Empty)]
     k = next((i for i, s in enumerate(stmts) if isinstance(s, P.Return)), None)
     if k is None or stmts[k].arg is None:
