@@ -747,15 +747,18 @@ class Analyzer:
 
     def check_builtin_assignments(self, roots) -> None:
         """The player freezes the built-in globals (eval, parseInt, Number...): a sloppy-mode
-        assignment to one is ignored, which the subset does not model."""
+        assignment of a function to one is ignored, so it defines no helper (assign_target
+        refuses assignments of values)."""
         stack = [(root, frozenset()) for root in roots]
         while stack:
             node, bound = stack.pop()
             if isinstance(node, P.Func):
                 bound = bound | set(self.info.local_names[self.info.func_ids[id(node)]])
-            if isinstance(node, (P.Assign, P.Update)) and isinstance(node.target, P.Ident) and \
-                    node.target.name in BUILTIN_GLOBALS and node.target.name not in bound:
-                raise self.refuse(f"assignment to the built-in {node.target.name}, which the player ignores", node)
+            if isinstance(node, P.Assign) and defined_function(node) is not None:
+                t = node.target
+                name = t.name if isinstance(t, P.Ident) else self.global_member(t)
+                if name in BUILTIN_GLOBALS and not (isinstance(t, P.Ident) and name in bound):
+                    raise self.refuse(f"assignment to built-in {name}", t)
             stack.extend((c, bound) for c in P.children(node))
 
     def settle_counters(self) -> None:

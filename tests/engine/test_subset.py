@@ -80,8 +80,8 @@ def test_closures_snapshot_t_when_created():
     ("x={a:1},t", "object literal", "1:3"),
     ("f=(...a)=>a,f(t)", "rest or destructuring parameter", "1:4"),
     ("for(;;);", "syntax error", None),
-    ("eval=x=>5,eval(1)+t", "assignment to the built-in eval, which the player ignores", "1:1"),
-    ("f=()=>{isNaN=2},f(),t", "assignment to the built-in isNaN, which the player ignores", "1:8"),
+    ("eval=x=>5,eval(1)+t", "assignment to built-in eval", "1:1"),     # ignored by the player
+    ("f=()=>{this.isNaN=x=>2},f(),t", "assignment to built-in isNaN", "1:8"),
 ])
 def test_refusals_name_construct_and_position(code, construct, where):
     r = engine.check(code)
