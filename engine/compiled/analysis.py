@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, records, recursion, renames, restparams, stereo
+from engine.compiled import arrays, blockscope, records, recursion, renames, restparams, rewrites, stereo
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -651,6 +651,9 @@ class Analyzer:
                 stack.extend(c for c in P.children(st) if not isinstance(c, P.Func))
         if "arguments" in self.names_used(func):
             raise self.refuse("'arguments'", func)
+        misused = blockscope.misused_block_name(func)
+        if misused is not None:
+            raise self.refuse(f"block-scoped {misused[0]} used where another {misused[0]} is meant", misused[1])
         return tuple(dict.fromkeys(names))
 
     def names_used(self, func) -> set:
@@ -822,7 +825,7 @@ class Analyzer:
             self.changed = True
 
     def may_fall_through(self, body) -> bool:
-        return not (body and isinstance(body[-1], P.Return))
+        return not (body and isinstance(body[-1], (P.Return, P.Throw)))
 
     # -- statements (function bodies)
     def statements(self, body) -> None:
@@ -838,6 +841,8 @@ class Analyzer:
             self.returns.append(NUM)
         elif isinstance(st, P.Return):
             self.returns.append(UNDEF if st.arg is None else self.expr(st.arg))
+        elif isinstance(st, P.Throw):
+            self.expr(st.arg, discard=True)     # thrown text: see engine.compiled.messages
         elif isinstance(st, P.VarDecl):
             for target, init in st.decls:
                 if init is not None:
@@ -906,6 +911,7 @@ class Analyzer:
             self.info.declared[name] = fid
         self.info.recursive = recursion.recursive_functions(
             self.info.funcs, {**self.info.func_globals, **self.info.declared})
+        self.check_builtin_assignments([self.info.tree] + list(self.declarations))
         for n in self.song_level_nodes(self.info.tree):
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
                     n.target.name in self.info.declared:
@@ -927,6 +933,22 @@ class Analyzer:
                     raise self.deferred[0]
                 return self.info
         raise self.refuse("variable types that do not settle", self.info.tree)
+
+    def check_builtin_assignments(self, roots) -> None:
+        """The player freezes the built-in globals (eval, parseInt, Number...): a sloppy-mode
+        assignment of a function to one is ignored, so it defines no helper (assign_target
+        refuses assignments of values)."""
+        stack = [(root, frozenset()) for root in roots]
+        while stack:
+            node, bound = stack.pop()
+            if isinstance(node, P.Func):
+                bound = bound | set(self.info.local_names[self.info.func_ids[id(node)]])
+            if isinstance(node, P.Assign) and defined_function(node) is not None:
+                t = node.target
+                name = t.name if isinstance(t, P.Ident) else self.global_member(t)
+                if name in BUILTIN_GLOBALS and not (isinstance(t, P.Ident) and name in bound):
+                    raise self.refuse(f"assignment to built-in {name}", t)
+            stack.extend((c, bound) for c in P.children(node))
 
     def settle_counters(self) -> None:
         """A counter's largest value: its largest constant plus the increments one call of the
@@ -1689,7 +1711,17 @@ class Analyzer:
             # same element tables, and out-of-range or fractional indices give undefined for both
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
+        if k.base == "undef" or self.kind_not_seen_yet(obj):
+            # `t ? a[i] : (a = '...')`: a's kind is known once the pass settles
+            self.deferred.append(self.refuse("indexing " + _construct_name(obj), node))
+            self.index_kind(self.expr(node.index), node.index)
+            return UNDEF
         raise self.refuse("indexing " + _construct_name(obj), node)
+
+    def kind_not_seen_yet(self, node) -> bool:
+        """A global this pass has not seen assigned yet (read as a number until then)."""
+        return isinstance(node, P.Ident) and resolve(self.info, self.frames, node.name)[0] == "global" and \
+            node.name not in self.info.global_kinds
 
     def index_kind(self, k: Kind, node) -> None:
         """Numbers index elements; so does a one-character string, by its text (codegen
@@ -1856,6 +1888,8 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
+    with P.deep_recursion():
+        tree, rest = rewrites.prepare(source, tree, rest, PARAMS)
     a = Analyzer(source, stereo.unstored_stereo_results(renames.split_reused_names(tree)), mode)
     decls = []
     for stmt in rest:

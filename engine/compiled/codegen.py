@@ -723,6 +723,9 @@ class CodeGen:
         elif isinstance(st, P.Return):
             v = UNDEF_VAL if st.arg is None else self.expr(st.arg)
             self.store_return(self.frames[-1], v)
+        elif isinstance(st, P.Throw):
+            self.expr(st.arg, discard=True)     # the sample becomes NaN; the thrown value is unseen
+            b.branch(self.throw_bb)
         elif isinstance(st, P.VarDecl):
             for target, init in st.decls:
                 if init is not None:

@@ -65,7 +65,7 @@ def test_closures_snapshot_t_when_created():
 
 
 @pytest.mark.parametrize("code,construct,where", [
-    ("t+`a`.length", "template literal", "1:3"),
+    ("t+`a${t}`.length", "template literal", "1:3"),
     ("t/(x=>x)", "arrow function", "1:4"),
     ("[t]+2", "array of computed values used as a value", "1:2"),
     ("a=[t],b=a,b[0]", "array a used other than as a[i] or a.length", "1:9"),
@@ -80,6 +80,8 @@ def test_closures_snapshot_t_when_created():
     ("x={a:1},x", "object literal", "1:3"),
     ("f=(...a)=>a,f(t)", "rest parameter a used other than as ...a among a call's arguments", "1:11"),
     ("for(;;);", "syntax error", None),
+    ("eval=x=>5,eval(1)+t", "assignment to built-in eval", "1:1"),     # ignored by the player
+    ("f=()=>{this.isNaN=x=>2},f(),t", "assignment to built-in isNaN", "1:8"),
 ])
 def test_refusals_name_construct_and_position(code, construct, where):
     r = engine.check(code)
