@@ -22,12 +22,31 @@ its position):
   `Array(N)`, literals of computed values, `[]` grown at call counters; `A[i]`, `A.length`,
   `A[i] = v` (and compound forms) where i is provably an element's index, `A.shift()` /
   `A.push(v)` delay lines; such arrays and literals passed to helper functions by reference;
-* Math functions held by globals (`s=sin`) and called; `f = g = <function>`; "a" + "b";
+* Math functions held by globals (`s=sin`) and called, and globals holding parseInt/isNaN/
+  isFinite called (engine.compiled.aliases); `f = g = <function>`; `(f = <function>)(x)`;
+* strings built from constants ("a" + b with b set to one string, `.repeat(3)`, template
+  literals, `?:` between strings, escape/unescape, the packer's replace) folded to literals,
+  and a direct `eval` of such a string inlined as its expression (engine.compiled.conststrings,
+  engine.compiled.consteval); `[constants].includes(x)`; `x == null` as `x === undefined`; `n.toString(8)[i]` of an
+  integer n (engine.compiled.radixdigits);
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default
-  parameters, `let/const/var`, `if`, `for/while/do` loops (with an iteration guard),
-  `break/continue`, `return`; isNaN/isFinite; Funcbeat bodies of declarations and statements
-  ending in `return <function>` (engine.compiled.funcbeat).
+  parameters, `let/const/var`, `if`, `switch` (engine.compiled.switches), `for/while/do`
+  loops (with an iteration guard), `break/continue`, `return`, `throw` (the sample is NaN;
+  text built only to be thrown is reduced to the evaluations that build it,
+  engine.compiled.messages); isNaN/isFinite; Funcbeat bodies of declarations and statements
+  ending in `return <function>` (engine.compiled.funcbeat), which may rebind t, Math names
+  and built-ins (engine.compiled.body_names); self-calling functions unrolled
+  where constant arguments bound the depth (engine.compiled.recursion); helper functions
+  and function literals passed as arguments or default values; rest parameters forwarded with
+  `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
+  defined every sample;
+* objects used as records (engine.compiled.records): a global only ever assigned object
+  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key).
+
+Before analysis, `analysis.analyze` rewrites the tree with those modules, each turning one
+construct into ones the subset already takes, with the same evaluations in the same order.
+
 """
 from __future__ import annotations
 

@@ -18,8 +18,9 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays
+from engine.compiled import arrays, blockscope, records, recursion, renames, restparams, rewrites, stereo
 from engine.compiled import parser as P
+from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
 # Object.getOwnPropertyNames(Math) in Node 20 (the song function's parameters), then int, window.
@@ -141,6 +142,17 @@ class SongInfo:
     array_args: set = field(default_factory=set)   # id(argument) passing an array by reference
     function_args: set = field(default_factory=set)   # id(argument or default) passing a Math function
     param_array_kinds: dict = field(default_factory=dict)   # (fid, parameter) -> element kind
+    numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
+    stereo_calls: set = field(default_factory=set)          # id(call) inlined as the song's result
+    chosen_math_calls: dict = field(default_factory=dict)   # id(`(c?sin:cos)(x)`) -> (Math names)
+    recursive: dict = field(default_factory=dict)   # fid of a self-calling function -> its constant parameters
+    fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
+    song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
+    live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
+    spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
+    global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
+    records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
+    record_definitions: dict = field(default_factory=dict)   # id(`holder = {...}`) -> holder
 
     @property
     def random_offset(self) -> int:
@@ -180,6 +192,10 @@ class Frame:
     ret: object = None                          # codegen: (return block, value slots)
     arrays: dict = field(default_factory=dict)  # array parameters -> the storage (SongInfo.arrays key)
     funcs: dict = field(default_factory=dict)   # parameters bound to a Math function -> its name
+    stereo: bool = False    # the call is the song's result: its returns may be `[l, r]`
+    consts: dict = field(default_factory=dict)  # constant parameters (engine.compiled.recursion) -> value
+    rest: tuple = ()                            # (rest parameter, arguments it took) (engine.compiled.restparams)
+    outer: int | None = None    # a function literal passed as an argument: how many frames its scope has
 
 
 MAX_INLINE_NODES = 20_000      # nodes inlined per song (the corpus needs at most ~16k)
@@ -189,10 +205,18 @@ def resolve(info: SongInfo, frames: list, name: str) -> tuple:
     """Where a name read in the current scope lives:
     ("fn", frame, name) a local of an inlined function; ("capture", frame, name) an outer
     variable read from the snapshot taken when the function was created; ("song", name) a
-    parameter of the song function (t, Math names); ("global", name)."""
-    for frame in reversed(frames):
+    parameter of the song function (t, Math names); ("global", name).
+    A function literal passed as an argument runs inside its callee: past its own locals the
+    search goes on in the frames it was created in (Frame.outer), skipping the callee's."""
+    i = len(frames) - 1
+    while i >= 0:
+        frame = frames[i]
+        i -= 1
         if name in info.local_names[frame.fid]:
             return ("fn", frame, name)
+        if frame.outer is not None:
+            i = frame.outer - 1
+            continue
         if frame.toplevel:
             break
         if frame.snapshot:
@@ -201,7 +225,7 @@ def resolve(info: SongInfo, frames: list, name: str) -> tuple:
                 if name in info.local_names[fid]:
                     return ("capture", frame, name)
                 fid = info.parents.get(fid)
-            if name in PARAMS and (name == "t" or name in info.locals):
+            if name in PARAMS and (name == "t" or name in info.locals) and frame.fid not in info.live_functions:
                 return ("capture", frame, name)
             break
     if name in PARAMS:
@@ -255,6 +279,71 @@ def bound_parameter(info, frames, node, table: str):
     return None
 
 
+def frame_constant(info, frames, name: str) -> float | None:
+    """The value of `name` when it is a constant parameter of an inlined call, or a global
+    only ever assigned one constant (a read that does not throw gives that constant)."""
+    where = resolve(info, frames, name)
+    if where[0] == "global":
+        return info.global_constants.get(name)
+    return where[1].consts.get(name) if where[0] == "fn" else None
+
+
+def folded_test(info, frames, node) -> bool | None:
+    """The truth of a test that constant parameters decide (engine.compiled.recursion), else
+    None. Only inside calls that have constant parameters, so other code is compiled as written."""
+    if not frames or not frames[-1].consts:
+        return None
+    return recursion.constant_test(node, lambda name: frame_constant(info, frames, name))
+
+
+def folded_operand(info, frames, node) -> float | None:
+    """The number the left side of `&&`, `||`, `??` has when constant parameters decide it."""
+    if not frames or not frames[-1].consts:
+        return None
+    return recursion.constant_value(node, lambda name: frame_constant(info, frames, name))
+
+
+def rest_of_spread(info, frames, spread):
+    """(rest parameter, arguments it took) when `spread` is `...a` of the rest parameter `a`
+    of an inlined call (engine.compiled.restparams), else None."""
+    if isinstance(spread.arg, P.Ident):
+        where = resolve(info, frames, spread.arg.name)
+        if where[0] == "fn" and where[1].rest and where[1].rest[0] == spread.arg.name:
+            return where[1].rest
+    return None
+
+
+def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
+    """The constant parameters a call of the self-calling function `fid` binds: the caller's
+    constant expressions among its arguments, or constant defaults of omitted ones."""
+    params = info.recursive.get(fid)
+    if not params:
+        return {}
+    out = {}
+    lookup = lambda name: frame_constant(info, frames, name)   # noqa: E731 - in the caller's scope
+    for i, p in enumerate(info.funcs[fid].params):
+        if p.target.name not in params:
+            continue
+        if i < len(args):
+            v = recursion.constant_value(args[i], lookup)
+        else:
+            v = None if p.default is None else recursion.constant_value(p.default, lambda name: None)
+        if v is not None:
+            out[p.target.name] = v
+    return out
+
+
+def unconditional_steps(node) -> list:
+    """The parts of a song expression that every evaluation runs, in order: the items of
+    comma sequences, going into `x = (a, b)` (its value runs first; the store calls nothing)."""
+    if isinstance(node, P.Sequence):
+        return [step for e in node.exprs for step in unconditional_steps(e)]
+    if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            isinstance(node.value, P.Sequence):
+        return unconditional_steps(node.value)
+    return [node]
+
+
 def defined_function(node):
     """The function literal that `f = <literal>` (or a chain `f = g = <literal>`) assigns."""
     while isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, (P.Ident, P.Member)):
@@ -273,12 +362,29 @@ def function_definitions(node) -> list:
     return out
 
 
+def inlined_callee(info, frames, callee, global_member):
+    """(fid, snapshot, toplevel) when `callee` is one of the song's function literals: written
+    right there, declared, or held by a global (`f(...)`, `this.f(...)`); else None."""
+    if isinstance(callee, P.Func):
+        return info.func_ids[id(callee)], False, False
+    if isinstance(callee, P.Ident) and callee.name in info.declared and \
+            resolve(info, frames, callee.name)[0] == "global":
+        return info.declared[callee.name], False, True
+    fname = callee.name if isinstance(callee, P.Ident) else global_member(callee)
+    if fname is not None and fname in info.func_globals and \
+            (not isinstance(callee, P.Ident) or resolve(info, frames, fname)[0] == "global" or
+             fname in info.song_functions and resolve(info, frames, fname)[0] == "song"):
+        return info.func_globals[fname], True, False
+    return None
+
+
 def const_number(node) -> float | None:
-    """The value of a numeric literal, possibly negated (`-7`), else None."""
+    """The value of a numeric literal, possibly negated (`-7`), or of arithmetic on literals
+    only (`12+12`: engine.compiled.static_values.literal_value), else None."""
     if isinstance(node, P.Num):
         return node.value
-    if isinstance(node, P.Unary) and node.op in "-+" and isinstance(node.arg, P.Num):
-        return -node.arg.value if node.op == "-" else node.arg.value
+    if isinstance(node, (P.Unary, P.Binary)):
+        return literal_value(node)
     return None
 
 
@@ -297,6 +403,7 @@ class Analyzer:
         self.declarations: list = []
         self.constants: dict = {}     # globals assigned one constant only (engine.compiled.arrays)
         self.plain: dict = {}         # globals assigned only by plain `=` -> the values
+        self.monotone: set = set()    # globals only set to integers >= 0 and incremented
         self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
         self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
         self.increments: dict = {}
@@ -305,6 +412,7 @@ class Analyzer:
         self.deferred: list = []         # refusals that hold only if the pass settles
         self.all_locals: set = set()
         self.song_level_ids: set = set()
+        self.defined_in_functions: set = set()   # globals whose function a function body (re)creates
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
@@ -361,6 +469,8 @@ class Analyzer:
         if where[0] == "capture":
             return self.info.capture_kinds.get((where[1].fid, name), NUM)
         if where[0] == "song":
+            if name in self.info.func_globals:
+                raise self.refuse(f"function {name} used as a value", node)
             if name == "t":
                 base = NUM
             elif name in MATH_CONSTANTS:
@@ -405,12 +515,53 @@ class Analyzer:
                 if name in self.func_global_literal and self.func_global_literal[name] is not literal:
                     raise self.refuse(f"{name} assigned several functions", node)
                 self.func_global_literal[name] = literal
+                if parent is not None:
+                    self.defined_in_functions.add(name)
             stack.extend((c, parent) for c in P.children(node))
         for name, lit in self.func_global_literal.items():
             self.info.func_globals[name] = self.info.func_ids[id(lit)]
             if name not in self.info.globals and name not in PARAMS:
                 self.info.globals[name] = len(self.info.globals)
+        self.collect_song_functions(tree)
         self.check_captured_assignments(tree)
+
+    def collect_song_functions(self, tree) -> None:
+        """Functions defined afresh in every sample before anything can call them: the
+        definition is an unconditional top-level step and nothing that runs before it can
+        reach the function's name. Such a function is always called from the sample that created it, so it reads the
+        song's t (and assigned Math names) live, as a closure over the current call does
+        (SongInfo.live_functions). That is also what lets a song parameter named like a Math
+        constant hold a function (`E=(F,t,i)=>...`): rebound to Math.E at every call, it holds
+        the function exactly from its definition on (SongInfo.song_functions)."""
+        if self.info.mode == "func":
+            return
+        items = unconditional_steps(tree)
+        for name, literal in self.func_global_literal.items():
+            for i, item in enumerate(items):
+                if defined_function(item) is not None and any(
+                        isinstance(a.target, P.Ident) and a.target.name == name for a in function_definitions(item)):
+                    if name not in self.names_reached(items[:i]):
+                        self.info.live_functions.add(self.info.func_ids[id(literal)])
+                        if name in MATH_CONSTANTS:
+                            self.info.song_functions.add(name)
+                    break
+
+    def names_reached(self, nodes) -> set:
+        """Every name `nodes` mention, and the names in the functions those names hold, and so
+        on: a function whose name is not among them cannot run during `nodes`."""
+        def mentioned(node):
+            return {n.name if isinstance(n, P.Ident) else n.prop
+                    for n in P.walk(node) if isinstance(n, P.Ident) or isinstance(n, P.Member)}
+        bodies = {**{f.name: f for f in self.declarations}, **self.func_global_literal}
+        names = set().union(*(mentioned(node) for node in nodes))
+        todo = list(names)
+        while todo:
+            literal = bodies.get(todo.pop())
+            if literal is not None:
+                for name in mentioned(literal) - names:
+                    names.add(name)
+                    todo.append(name)
+        return names
 
     def song_level_nodes(self, node):
         """Nodes of `node` outside function literals."""
@@ -429,12 +580,16 @@ class Analyzer:
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and n.target.name in PARAMS:
                 return n.target.name
             return None
-        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)} - {None}
-        for f in self.info.funcs.values():
+        song_assigned = {assigned_name(n) for n in self.song_level_nodes(tree)
+                         if not (isinstance(n, P.Assign) and defined_function(n) is not None and
+                                 assigned_name(n) in self.info.song_functions)} - {None}
+        for fid, f in self.info.funcs.items():
+            live_body = {id(n) for n in self.song_level_nodes(f)} if fid in self.info.live_functions else set()
             for n in P.walk(f):
                 name = assigned_name(n)
-                if name is not None and not any(name in self.info.local_names[self.info.func_ids[id(g)]]
-                                                for g in P.walk(f) if isinstance(g, P.Func)):
+                if name is not None and id(n) not in live_body and \
+                        not any(name in self.info.local_names[self.info.func_ids[id(g)]]
+                                for g in P.walk(f) if isinstance(g, P.Func)):
                     raise self.refuse(f"assignment to {name} inside a function", n)
         if not song_assigned:
             return
@@ -444,6 +599,7 @@ class Analyzer:
             for i, item in enumerate(items):
                 for n in self.song_level_nodes(item):
                     if isinstance(n, P.Assign) and isinstance(n.value, P.Func) and \
+                            self.info.func_ids[id(n.value)] not in self.info.live_functions and \
                             name in self.static_free_names(n.value):
                         first_creation = i if first_creation is None else min(first_creation, i)
             if first_creation is None:
@@ -473,7 +629,12 @@ class Analyzer:
     def function_locals(self, func: P.Func) -> tuple:
         names = []
         for p in func.params:
-            if p.rest or not isinstance(p.target, P.Ident):
+            if p.rest and p is func.params[-1] and isinstance(p.target, P.Ident):
+                bad = restparams.misuse(func, p.target.name)
+                if bad is not None:
+                    raise self.refuse(f"rest parameter {p.target.name} used other than as "
+                                      f"...{p.target.name} among a call's arguments", bad)
+            elif p.rest or not isinstance(p.target, P.Ident):
                 raise self.refuse("rest or destructuring parameter", p)
             names.append(p.target.name)
         if not func.expression_body:
@@ -490,6 +651,9 @@ class Analyzer:
                 stack.extend(c for c in P.children(st) if not isinstance(c, P.Func))
         if "arguments" in self.names_used(func):
             raise self.refuse("'arguments'", func)
+        misused = blockscope.misused_block_name(func)
+        if misused is not None:
+            raise self.refuse(f"block-scoped {misused[0]} used where another {misused[0]} is meant", misused[1])
         return tuple(dict.fromkeys(names))
 
     def names_used(self, func) -> set:
@@ -508,7 +672,8 @@ class Analyzer:
         own = set(self.info.local_names[fid])
         for node in P.walk(func):
             if isinstance(node, P.Ident) and node.name not in own:
-                if node.name in outer_locals or node.name == "t" or node.name in self.info.locals:
+                if node.name in outer_locals or fid not in self.info.live_functions and (
+                        node.name == "t" or node.name in self.info.locals):
                     inner = self.innermost_declaring(node, func)
                     if inner is None:
                         out.append(node.name)
@@ -548,11 +713,16 @@ class Analyzer:
                 self.info.capture_kinds[key] = new
                 self.changed = True
 
-    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False) -> Kind:
+    def call_function(self, fid: int, args: tuple, node, snapshot: bool, toplevel: bool = False,
+                      stereo: bool = False, outer: int | None = None) -> Kind:
+        """The kind of a call's value; `stereo`: the call is the song's result, its returned
+        values are checked as results (engine.compiled.stereo) and its kind is not kept."""
         func = self.info.funcs[fid]
         if func.generator or func.is_async:
             raise self.refuse("generator function" if func.generator else "async function", func)
-        if any(f.fid == fid for f in self.frames):
+        consts = constant_arguments(self.info, self.frames, fid, args)
+        depth = sum(1 for f in self.frames if f.fid == fid)
+        if depth and (not consts or depth >= recursion.MAX_RECURSION_DEPTH):
             raise self.refuse("recursive function", node)
         self.inlined_nodes += sum(1 for _ in P.walk(func))
         if self.inlined_nodes > MAX_INLINE_NODES:
@@ -571,31 +741,41 @@ class Analyzer:
                 self.info.function_args.add(id(a))
             else:
                 arg_kinds.append(self.expr(a))
-        frame = Frame(fid, snapshot, toplevel)
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo, consts=consts, outer=outer)
+        rest = restparams.rest_parameter(func)
+        if rest is not None:
+            frame.rest = (rest, restparams.rest_count(func, len(args)))
+            hidden = [restparams.element_name(rest, j) for j in range(frame.rest[1])]
+            missing = [h for h in hidden if h not in self.info.local_names[fid]]
+            if missing:
+                self.info.local_names[fid] += tuple(missing)
+                self.changed = True
         self.frames.append(frame)
         saved_returns = self.returns
         saved_loops = self.loop_depth
         self.returns = []
         self.loop_depth = 0
         try:
-            params = {p.target.name for p in func.params}
+            bindings = restparams.bindings(func, len(args))
+            params = {p.target.name for p in func.params} | {    # a rest parameter's hidden locals
+                name for name in self.info.local_names[fid] if rest is not None and name.startswith(rest + "#")}
             for name in self.info.local_names[fid]:
                 if name not in params:
                     self.set_fn_kind(fid, name, UNDEF)   # declared names start undefined
-            for i, p in enumerate(func.params):
+            for i, pname, default in bindings:
                 fn = arg_funcs.get(i)
-                if fn is None and i >= len(args) and p.default is not None:
-                    fn = self.function_argument(p.default)
+                if fn is None and i >= len(args) and default is not None:
+                    fn = self.function_argument(default)
                     if fn is not None:
-                        self.info.function_args.add(id(p.default))
+                        self.info.function_args.add(id(default))
                 if fn is not None:
-                    frame.funcs[p.target.name] = fn
+                    frame.funcs[pname] = fn
                     continue
                 if i in arg_arrays:
-                    if p.default is not None:
+                    if default is not None:
                         raise self.refuse("array passed to a parameter with a default value", args[i])
-                    frame.arrays[p.target.name] = arg_arrays[i]
-                    key = (fid, p.target.name)
+                    frame.arrays[pname] = arg_arrays[i]
+                    key = (fid, pname)
                     ek = self.info.array_kinds.get(arg_arrays[i], UNDEF)
                     old = self.info.param_array_kinds.get(key)
                     new = ek if old is None else old.join(ek)
@@ -604,14 +784,17 @@ class Analyzer:
                         self.changed = True
                     continue
                 k = arg_kinds[i] if i < len(arg_kinds) else UNDEF
-                if p.default is not None:
-                    dk = self.expr(p.default)
+                if default is not None:
+                    dk = self.expr(default)
                     if i >= len(arg_kinds):
                         k = dk
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
-                self.set_fn_kind(fid, p.target.name, k)
-            if func.expression_body:
+                self.set_fn_kind(fid, pname, k)
+            if func.expression_body and stereo:
+                self.result(func.body)
+                rk = NUM
+            elif func.expression_body:
                 rk = self.expr(func.body)
             else:
                 self.statements(func.body)
@@ -624,6 +807,8 @@ class Analyzer:
             self.frames.pop()
             self.returns = saved_returns
             self.loop_depth = saved_loops
+        if stereo:
+            return NUM
         old = self.info.ret_kinds.get(fid)
         new = rk if old is None else old.join(rk)
         if new != old:
@@ -640,7 +825,7 @@ class Analyzer:
             self.changed = True
 
     def may_fall_through(self, body) -> bool:
-        return not (body and isinstance(body[-1], P.Return))
+        return not (body and isinstance(body[-1], (P.Return, P.Throw)))
 
     # -- statements (function bodies)
     def statements(self, body) -> None:
@@ -650,8 +835,14 @@ class Analyzer:
     def statement(self, st) -> None:
         if isinstance(st, P.ExprStmt):
             self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return) and self.frames[-1].stereo:
+            if st.arg is not None:
+                self.result(st.arg)
+            self.returns.append(NUM)
         elif isinstance(st, P.Return):
             self.returns.append(UNDEF if st.arg is None else self.expr(st.arg))
+        elif isinstance(st, P.Throw):
+            self.expr(st.arg, discard=True)     # thrown text: see engine.compiled.messages
         elif isinstance(st, P.VarDecl):
             for target, init in st.decls:
                 if init is not None:
@@ -718,11 +909,15 @@ class Analyzer:
             if name in self.info.declared or name in self.info.func_globals or name in PARAMS:
                 raise self.refuse(f"function {name} declared twice or also assigned", func)
             self.info.declared[name] = fid
+        self.info.recursive = recursion.recursive_functions(
+            self.info.funcs, {**self.info.func_globals, **self.info.declared})
+        self.check_builtin_assignments([self.info.tree] + list(self.declarations))
         for n in self.song_level_nodes(self.info.tree):
             if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and \
                     n.target.name in self.info.declared:
                 raise self.refuse(f"assignment to the declared function {n.target.name}", n)
         self.collect_arrays()
+        self.collect_records()
         self.collect_math_aliases()
         self.collect_queues()
         for _ in range(20):
@@ -738,6 +933,22 @@ class Analyzer:
                     raise self.deferred[0]
                 return self.info
         raise self.refuse("variable types that do not settle", self.info.tree)
+
+    def check_builtin_assignments(self, roots) -> None:
+        """The player freezes the built-in globals (eval, parseInt, Number...): a sloppy-mode
+        assignment of a function to one is ignored, so it defines no helper (assign_target
+        refuses assignments of values)."""
+        stack = [(root, frozenset()) for root in roots]
+        while stack:
+            node, bound = stack.pop()
+            if isinstance(node, P.Func):
+                bound = bound | set(self.info.local_names[self.info.func_ids[id(node)]])
+            if isinstance(node, P.Assign) and defined_function(node) is not None:
+                t = node.target
+                name = t.name if isinstance(t, P.Ident) else self.global_member(t)
+                if name in BUILTIN_GLOBALS and not (isinstance(t, P.Ident) and name in bound):
+                    raise self.refuse(f"assignment to built-in {name}", t)
+            stack.extend((c, bound) for c in P.children(node))
 
     def settle_counters(self) -> None:
         """A counter's largest value: its largest constant plus the increments one call of the
@@ -767,6 +978,15 @@ class Analyzer:
             self.truthy(self.expr(node.test), node.test)
             self.result(node.cons)
             self.result(node.alt)
+            return
+        if defined_function(node) is not None:    # the song returns a function: NaN, held
+            self.expr(node, discard=True)
+            return
+        callee = self.result_callee(node)
+        if callee is not None and not any(isinstance(a, P.Spread) for a in node.args):
+            # (a call spreading its arguments is a plain call: engine.compiled.restparams)
+            self.info.stereo_calls.add(id(node))
+            self.call_function(callee[0], node.args, node, *callee[1:], stereo=True)
             return
         k = self.expr(node)
         self.check_numberable(k, node)
@@ -834,9 +1054,18 @@ class Analyzer:
         for func in self.declarations:
             nodes.extend(P.walk(func))
         self.constants = arrays.constant_assignments(nodes, const_number)
+        self.static = StaticValues(
+            [self.info.tree, *self.declarations],
+            {name: self.info.funcs[fid] for name, fid in self.info.declared.items()},
+            lambda f: self.info.local_names[self.info.func_ids[id(f)]], self.math_function_named, PARAMS)
+        for name, value in self.static.constant_globals().items():
+            self.constants.setdefault(name, value)
+        self.info.global_constants = {k: v for k, v in self.constants.items() if k not in PARAMS}
         self.plain = arrays.plain_assignments(nodes)
+        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
+        self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
         harmless = lambda c: arrays.fill_call_parts(c) is not None or \
             arrays.array_constructor_length(c) is not None      # noqa: E731
         self.counter_starts = {
@@ -882,15 +1111,9 @@ class Analyzer:
             self.info.global_kinds[name] = NUM
 
     def static_number(self, node) -> float | None:
-        """The value of a constant, of `x = <constant>`, or of a global assigned only one constant."""
+        """The one number `node` evaluates to (engine.compiled.static_values), else None."""
         c = const_number(node)
-        if c is not None:
-            return c
-        if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
-            return self.static_number(node.value)
-        if isinstance(node, P.Ident):
-            return self.constants.get(node.name)
-        return None
+        return c if c is not None else self.static.single(node)
 
     # -- Math functions held by globals (`s=sin`, `p=Math.pow`), only ever called
     def math_function_named(self, node) -> str | None:
@@ -962,27 +1185,96 @@ class Analyzer:
     def is_array_definition(self, node) -> bool:
         return is_array_definition(self.info, node)
 
+    # -- objects used as records (engine.compiled.records)
+    def collect_records(self) -> None:
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        found = records.find_records(nodes, self.plain, self.global_member)
+        self.info.records = {name: props for name, props in found.items()
+                             if name not in PARAMS and name not in BUILTIN_GLOBALS and name not in self.info.arrays}
+        self.info.record_definitions = records.definition_names(nodes, self.info.records)
+        for name in self.info.records:
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)   # its status: whether it was assigned
+
+    def is_record_definition(self, node) -> bool:
+        return id(node) in self.info.record_definitions
+
+    def record_holder(self, node) -> str | None:
+        """The record's holder when `node` is `holder.prop` / `holder[key]` of a record."""
+        if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
+                node.obj.name in self.info.records and resolve(self.info, self.frames, node.obj.name)[0] == "global":
+            return node.obj.name
+        return None
+
+    def record_field(self, node) -> str:
+        """The global of `holder.prop` (refusing the properties every object inherits)."""
+        holder = self.record_holder(node)
+        if node.prop in records.OBJECT_PROTOTYPE:
+            raise self.refuse(f"property {node.prop} of the object {holder}", node)
+        name = records.field_name(holder, node.prop)
+        if name not in self.info.globals:
+            self.info.globals[name] = len(self.info.globals)
+        return name
+
+    def record_lookup(self, node, holder: str) -> Kind:
+        """`holder[key]`: the property the key's value names (engine.compiled.records.lookup_keys)."""
+        k = self.expr(node.index)
+        keys = records.lookup_keys(self.info.records[holder], k.base)
+        if keys is None:
+            raise self.refuse(f"key of the object {holder} that is not a one-character string or an integer",
+                              node.index)
+        if k.base != "undef" and k.undef and "undefined" in self.info.records[holder]:
+            raise self.refuse(f"key of the object {holder} that may be undefined", node.index)
+        out = UNDEF
+        for prop in keys:
+            name = records.field_name(holder, prop)
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+            out = out.join(_with_undef(self.info.global_kinds.get(name, NUM), True))
+        return out
+
+    def define_record(self, node) -> Kind:
+        """`holder = {k: v, ...}` (its value discarded): each value's kind goes to its field."""
+        bad = records.literal_problem(node.value)
+        if bad is not None:
+            raise self.refuse("object literal with a computed key, a spread or a function", bad)
+        holder = node.target.name
+        for key, value in node.value.props:
+            self.set_var_kind(records.field_name(holder, records.property_key(key)), self.expr(value), value)
+        return NUM
+
     def array_param(self, node):
         """(frame, storage key) when `node` names an array parameter of an inlined call."""
         return bound_parameter(self.info, self.frames, node, "arrays")
 
     def function_param(self, node):
-        """The Math function a parameter of an inlined call is bound to, else None."""
+        """The Math function (name) or helper function (fid) a parameter of an inlined call is
+        bound to, else None."""
         bound = bound_parameter(self.info, self.frames, node, "funcs")
         return None if bound is None else bound[1]
 
     def function_argument(self, node):
-        """The Math function an argument passes (`sin`, `Math.cos`, a global holding one, a
-        parameter bound to one), or None; calls of the parameter call it."""
+        """The Math function (its name) or helper function (its fid) an argument passes (`sin`,
+        `Math.cos`, a global holding one, a parameter bound to one), or None; calls of the
+        parameter call it. A helper function is passed only from a global that song-level code
+        alone defines: no call can re-create it (and its captures) while the parameter holds it.
+        A function literal is ("literal", fid, frames of its scope): it can only be called while
+        the call it is passed to runs, so the frames it reads its outer names from still exist."""
         bound = self.function_param(node)
         if bound is not None:
             return bound
+        if isinstance(node, P.Func) and not node.generator and not node.is_async:
+            return ("literal", self.info.func_ids[id(node)], len(self.frames))
         if isinstance(node, P.Ident):
             where = resolve(self.info, self.frames, node.name)[0]
             if where == "song" and node.name not in self.info.locals:
                 return self.math_function_named(node)
             if where == "global" and node.name in self.info.math_aliases:
                 return self.info.math_aliases[node.name]
+            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions:
+                return self.info.func_globals[node.name]
             return None
         return self.math_function_named(node) if isinstance(node, P.Member) else None
 
@@ -1056,7 +1348,10 @@ class Analyzer:
         t_is_index = self.info.mode != "func" and "t" not in self.info.locals
         ranges = arrays.Ranges(t_is_index, self.constants, lambda n: resolve(self.info, self.frames, n)[0],
                                counters=self.counter_bounds, assigned=self.plain,
-                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global")
+                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global",
+                               monotone=self.monotone,
+                               lengths={k: a.length for k, a in self.info.arrays.items()
+                                        if not a.queue and not a.growable and a.assign is not None})
         a = self.info.arrays[name]
         if a.growable:
             r = ranges.bounds(target.index)
@@ -1105,6 +1400,8 @@ class Analyzer:
                 return self.note(node, NUM)
             if self.is_array_definition(node):
                 return self.note(node, self.define_array(node))
+            if self.is_record_definition(node):
+                return self.note(node, self.define_record(node))
             if self.is_math_alias_definition(node):
                 if resolve(self.info, self.frames, node.target.name)[0] != "global":
                     raise self.refuse(f"function stored in the local variable {node.target.name}", node)
@@ -1113,35 +1410,34 @@ class Analyzer:
                 for e in node.exprs:
                     self.expr(e, discard=True)
                 return self.note(node, NUM)
-            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+            if isinstance(node, (P.Logical, P.Conditional)):
+                # value unused: the branches are discarded too (`t>0?m=[1,2]:0` mixes no kinds);
+                # the left side of &&, ||, ?? is a value: its truth picks the branch
                 if isinstance(node, P.Conditional):
                     self.truthy(self.expr(node.test), node.test)
                     self.expr(node.cons, discard=True)
                     self.expr(node.alt, discard=True)
                 else:
-                    k = self.expr(node.left, discard=True)
+                    k = self.expr(node.left)
                     if node.op != "??":
                         self.truthy(k, node.left)
                     self.expr(node.right, discard=True)
                 return self.note(node, NUM)
+        if id(node) in self.info.numeric_singletons:
+            if self.expr(node.elements[0]).base != "num":
+                raise self.refuse("one-element array of a value that is not a number, read as a number", node)
+            return self.note(node, NUM)
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
             raise self.refuse(_construct_name(node), node)
         return self.note(node, method(node))
 
-    def has_definition(self, node) -> bool:
-        """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
-        return any(
-            defined_function(c) is not None or self.is_array_definition(c) or
-            self.is_math_alias_definition(c) or
-            isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
-            for c in P.children(node))
-
     def define_function(self, node) -> Kind:
         target = node.target
         if isinstance(target, P.Ident):
             name = target.name
-            if resolve(self.info, self.frames, name)[0] != "global":
+            where = resolve(self.info, self.frames, name)[0]
+            if where != "global" and not (where == "song" and name in self.info.song_functions and not self.frames):
                 raise self.refuse("function assigned to a local variable", node)
         else:
             name = self.global_member(target)
@@ -1174,13 +1470,29 @@ class Analyzer:
             self.expr(e, discard=True)
         return self.expr(node.exprs[-1])
 
+    def fold_kind(self, node, kind: Kind) -> Kind:
+        """A folded node's kind, joined over every call that folds it (kinds are per node)."""
+        old = self.info.fold_kinds.get(id(node))
+        new = kind if old is None else old.join(kind)
+        if new != old:
+            self.info.fold_kinds[id(node)] = new
+            self.changed = True
+        return new
+
     def x_Conditional(self, node) -> Kind:
+        test = folded_test(self.info, self.frames, node.test)
+        if test is not None:
+            return self.fold_kind(node, self.expr(node.cons if test else node.alt))
         self.truthy(self.expr(node.test), node.test)
         a = self.expr(node.cons)
         b = self.expr(node.alt)
         return a.join(b)
 
     def x_Logical(self, node) -> Kind:
+        left = folded_operand(self.info, self.frames, node.left)
+        if left is not None:
+            keep = node.op == "??" or recursion.is_truthy(left) == (node.op == "||")
+            return self.fold_kind(node, NUM if keep else self.expr(node.right))
         a = self.expr(node.left)
         b = self.expr(node.right)
         if node.op == "??":
@@ -1277,6 +1589,13 @@ class Analyzer:
             self.set_var_kind(name, kind, target)
             self.note(target, self.var_kind(name, target))
             return
+        if isinstance(target, P.Member) and self.record_holder(target) is not None:
+            name = self.record_field(target)
+            if read:
+                self.expr(target)
+            self.set_var_kind(name, kind, target)
+            self.note(target, _with_undef(self.info.global_kinds[name], True))
+            return
         gname = self.global_member(target)
         if gname is not None:
             if gname in BUILTIN_GLOBALS:
@@ -1301,6 +1620,8 @@ class Analyzer:
         return None
 
     def x_Member(self, node) -> Kind:
+        if self.record_holder(node) is not None and not node.optional:
+            return _with_undef(self.info.global_kinds.get(self.record_field(node), NUM), True)
         if node.prop == "length" and not node.optional and self.array_param(node.obj) is not None:
             return NUM
         if node.prop == "length" and not node.optional and self.array_holder(node.obj):
@@ -1348,6 +1669,9 @@ class Analyzer:
     def x_Index(self, node) -> Kind:
         if node.optional:
             raise self.refuse("optional chaining", node)
+        holder = self.record_holder(node)
+        if holder is not None:
+            return self.record_lookup(node, holder)
         obj = node.obj
         bound = self.array_param(obj)
         if bound is not None:
@@ -1359,6 +1683,11 @@ class Analyzer:
         if arrays.is_nested_table(obj, const_number):
             k = None
             for row in obj.obj.elements:
+                if arrays.is_scalar_row(row):
+                    sk = self.expr(row)
+                    if sk.base not in ("num", "bool", "numbool") or sk.undef:
+                        raise self.refuse("a value that is sometimes an array or string and sometimes not", row)
+                    continue
                 rk = self.array_elements(row)
                 k = rk if k is None else k.join(rk)
             if k.base in ("ref", "invalid"):
@@ -1378,32 +1707,65 @@ class Analyzer:
             return _with_undef(k, True)
         k = self.expr(obj)
         if k.base == "ref":
-            self.ref_type(k, obj)
+            # strings and arrays alike: a string's elements are its one-unit strings, in the
+            # same element tables, and out-of-range or fractional indices give undefined for both
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
+        if k.base == "undef" or self.kind_not_seen_yet(obj):
+            # `t ? a[i] : (a = '...')`: a's kind is known once the pass settles
+            self.deferred.append(self.refuse("indexing " + _construct_name(obj), node))
+            self.index_kind(self.expr(node.index), node.index)
+            return UNDEF
         raise self.refuse("indexing " + _construct_name(obj), node)
 
+    def kind_not_seen_yet(self, node) -> bool:
+        """A global this pass has not seen assigned yet (read as a number until then)."""
+        return isinstance(node, P.Ident) and resolve(self.info, self.frames, node.name)[0] == "global" and \
+            node.name not in self.info.global_kinds
+
     def index_kind(self, k: Kind, node) -> None:
-        if k.base not in ("num",):
+        """Numbers index elements; so does a one-character string, by its text (codegen
+        index_number); other keys (booleans, longer strings) are refused."""
+        if k.base not in ("num", "str"):
             raise self.refuse("index that is not a number", node)
+
+    def rest_of_spread(self, spread):
+        """(name, count) when `spread` is `...a` of the rest parameter of the current call."""
+        return rest_of_spread(self.info, self.frames, spread)
 
     def x_Call(self, node) -> Kind:
         callee = node.callee
         if node.optional:
             raise self.refuse("optional call", node)
-        for a in node.args:
-            if isinstance(a, P.Spread):
-                raise self.refuse("spread arguments", a)
+        if any(isinstance(a, P.Spread) for a in node.args):
+            call = restparams.expanded_call(self.info.spread_calls, node, self.rest_of_spread)
+            if call is None:
+                raise self.refuse("spread arguments", next(a for a in node.args if isinstance(a, P.Spread)))
+            return self.expr(call)
         if arrays.queue_call(node) and self.array_holder(callee.obj):
             kinds = [self.expr(a) for a in node.args]
             if arrays.queue_call(node) == "push":
                 self.join_array_kind(callee.obj.name, kinds[0], node)
                 return NUM
             return _with_undef(self.info.array_kinds.get(callee.obj.name, UNDEF), True)
+        chosen = self.chosen_math_functions(callee)
+        if chosen is not None:        # `(c ? sin : cos)(x)`
+            self.truthy(self.expr(callee.test), callee.test)
+            for name in chosen:
+                self.use_math_function(name, callee)
+            for a in node.args:
+                self.expr(a)
+            self.info.chosen_math_calls[id(node)] = tuple("floor" if n == "int" else n for n in chosen)
+            return NUM
         name = self.function_param(callee)
+        if isinstance(name, int):      # a parameter bound to a helper function
+            return self.call_function(name, node.args, node, snapshot=True)
+        if isinstance(name, tuple):    # a parameter bound to a function literal
+            return self.call_function(name[1], node.args, node, snapshot=False, outer=name[2])
         if name is not None:
             pass
-        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals:
+        elif isinstance(callee, P.Ident) and callee.name in PARAMS and callee.name not in self.info.locals and \
+                callee.name not in self.info.song_functions:
             if resolve(self.info, self.frames, callee.name)[0] != "song":
                 raise self.refuse(f"call of {callee.name}, a variable", callee)
             name = callee.name
@@ -1415,16 +1777,7 @@ class Analyzer:
             if name not in MATH_FUNCTIONS:
                 raise self.refuse(f"Math.{name}", callee)
         if name is not None:
-            if name == "int":
-                name = "floor"
-            if name not in MATH_FUNCTIONS:
-                raise self.refuse(f"call of {name}", callee)
-            if name in FDLIBM_MATH:
-                if name not in self.info.fdlibm:
-                    raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
-                self.info.uses_fdlibm.add(name)
-            if name == "random":
-                self.info.uses_random = True
+            self.use_math_function(name, callee)
             for a in node.args:
                 self.expr(a)
             return NUM
@@ -1454,18 +1807,60 @@ class Analyzer:
                 for a in node.args[1:]:
                     self.expr(a)
             return NUM
-        if isinstance(callee, P.Func):
-            fid = self.info.func_ids[id(callee)]
-            return self.call_function(fid, node.args, node, snapshot=False)
-        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
-                resolve(self.info, self.frames, callee.name)[0] == "global":
-            return self.call_function(self.info.declared[callee.name], node.args, node, snapshot=False,
-                                      toplevel=True)
-        fname = callee.name if isinstance(callee, P.Ident) else self.global_member(callee)
-        if fname is not None and fname in self.info.func_globals and \
-                (not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
-            return self.call_function(self.info.func_globals[fname], node.args, node, snapshot=True)
+        if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
+            self.expr(callee, discard=True)
+            return self.call_function(self.info.func_ids[id(defined_function(callee))], node.args, node,
+                                      snapshot=False)
+        inlined = self.inlined_callee(node)
+        if inlined is not None:
+            return self.call_function(inlined[0], node.args, node, *inlined[1:])
         raise self.refuse("call of " + _construct_name(callee), node)
+
+    def result_callee(self, node):
+        """inlined_callee of a call that is the song's result, where no built-in of the same
+        name (parseInt, a Math function, a parameter bound to one) takes the call first."""
+        if not isinstance(node, P.Call):
+            return None
+        c = node.callee
+        if isinstance(c, P.Ident) and (c.name in PARAMS or c.name in ("isNaN", "isFinite", "parseInt") or
+                                       self.math_alias(c) or self.function_param(c) is not None):
+            return None
+        return self.inlined_callee(node)
+
+    def use_math_function(self, name: str, callee) -> None:
+        """A call of Math.<name> (`int` is floor): note what the kernel needs for it."""
+        if name == "int":
+            name = "floor"
+        if name not in MATH_FUNCTIONS:
+            raise self.refuse(f"call of {name}", callee)
+        if name in FDLIBM_MATH:
+            if name not in self.info.fdlibm:
+                raise self.refuse(f"Math.{name} (needs the fdlibm port)", callee)
+            self.info.uses_fdlibm.add(name)
+        if name == "random":
+            self.info.uses_random = True
+
+    def chosen_math_functions(self, callee):
+        """(a, b) for a callee `c ? a : b` whose branches name Math functions other than
+        random (reading them has no effect, calling them none but the result)."""
+        if not isinstance(callee, P.Conditional):
+            return None
+        names = []
+        for branch in (callee.cons, callee.alt):
+            name = self.function_param(branch)
+            if name is None and (not isinstance(branch, P.Ident) or
+                                 resolve(self.info, self.frames, branch.name)[0] == "song"):
+                name = self.math_function_named(branch)
+            if name is None or name == "random" or (name != "int" and name not in MATH_FUNCTIONS):
+                return None
+            names.append(name)
+        return tuple(names)
+
+    def inlined_callee(self, node):
+        """(fid, snapshot, toplevel) when `node` calls one of the song's function literals."""
+        if not isinstance(node, P.Call) or node.optional:
+            return None
+        return inlined_callee(self.info, self.frames, node.callee, self.global_member)
 
 
 def _construct_name(node) -> str:
@@ -1493,7 +1888,9 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
-    a = Analyzer(source, tree, mode)
+    with P.deep_recursion():
+        tree, rest = rewrites.prepare(source, tree, rest, PARAMS)
+    a = Analyzer(source, stereo.unstored_stereo_results(renames.split_reused_names(tree)), mode)
     decls = []
     for stmt in rest:
         if isinstance(stmt, P.FuncDecl):

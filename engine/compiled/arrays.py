@@ -24,6 +24,7 @@ from engine.compiled import parser as P
 MAX_ARRAY_LENGTH = 1 << 24     # elements per array kept in the kernel's state (16 Mi doubles)
 MAX_GROWN_LENGTH = 1 << 16     # room kept for an array `[]` that writes grow
 MAX_SAFE_INTEGER = 2.0 ** 53 - 1
+T_LIMIT = 2.0 ** 32    # the kernel refuses to run at t >= 2**32 (engine.compiled.codegen.T_MAX)
 
 
 def array_constructor_length(node):
@@ -168,6 +169,30 @@ def counter_candidates(tree_nodes) -> dict:
     return {k: v for k, v in consts.items() if k in increments and k not in spoiled}
 
 
+def monotone_counters(tree_nodes) -> set:
+    """Globals only ever set to a non-negative integer literal (`x = 0`, `this.x ??= 0`)
+    or incremented (`x++`, `++x`): whatever a read that succeeds gives is an integer from 0
+    to 2**53 (++ stops there: 2**53 + 1 rounds back to 2**53)."""
+    ok: set = set()
+    spoiled: set = set()
+    for n in tree_nodes:
+        if isinstance(n, P.Update):
+            (ok if n.op == "++" and isinstance(n.target, P.Ident) else spoiled).add(_target_name(n.target))
+        elif isinstance(n, P.Assign):
+            name = _target_name(n.target)
+            v = n.value.value if isinstance(n.value, P.Num) else -1.0
+            if name is not None:
+                sure = n.op in ("=", "??=") and 0 <= v <= 2 ** 53 and v == math.floor(v)
+                (ok if sure else spoiled).add(name)
+        elif isinstance(n, P.VarDecl):
+            spoiled.update(x.name for t, _ in n.decls for x in P.walk(t) if isinstance(x, P.Ident))
+        elif isinstance(n, P.Param):
+            spoiled.update(x.name for x in P.walk(n.target) if isinstance(x, P.Ident))
+        elif isinstance(n, P.ForInOf):
+            spoiled.update(x.name for x in P.walk(n.left) if isinstance(x, P.Ident))
+    return ok - spoiled
+
+
 def reset_every_sample(tree, name: str, harmless_call) -> bool:
     """Does every call of the song set `name = <constant>` in a top-level comma item before
     anything that could increment it (no ++ of it, no call other than harmless ones)?"""
@@ -194,11 +219,15 @@ class Ranges:
     the song's t (an integer >= 0 in Bytebeat/Floatbeat while the song never assigns it),
     constants, globals assigned only one constant, call counters (`counters`: name ->
     largest value) and globals assigned only plain values (`assigned`: name -> values,
-    read wherever they were assigned: their names go through `remote_where`)."""
+    read wherever they were assigned: their names go through `remote_where`), monotone
+    counters (`monotone`: names, see monotone_counters) and the static lengths of holders'
+    arrays (`lengths`: name -> length, for `A.length`)."""
 
     def __init__(self, t_is_index: bool, constants: dict, where, counters=None, assigned=None,
-                 remote_where=None):
+                 remote_where=None, monotone=frozenset(), lengths=None):
         self.t_is_index = t_is_index
+        self.monotone = monotone
+        self.lengths = lengths or {}
         self.constants = constants
         self.where = where     # name -> "song" | "capture" | "fn" | "global" at the read site
         self.counters = counters or {}
@@ -214,11 +243,13 @@ class Ranges:
         if isinstance(node, P.Ident):
             kind = self.where(node.name)
             if node.name == "t" and kind in ("song", "capture") and self.t_is_index:
-                return (0.0, MAX_SAFE_INTEGER)
+                return (0.0, T_LIMIT)
             if kind == "global" and node.name in self.constants:
                 return self.bounds(P.Num(node.pos, self.constants[node.name]))
             if kind == "global" and node.name in self.counters:
                 return (0.0, self.counters[node.name])
+            if kind == "global" and node.name in self.monotone:
+                return (0.0, 2.0 ** 53)
             if kind == "global" and node.name in self.assigned and self.remote_where is not None and \
                     node.name not in self.visiting:
                 self.visiting.add(node.name)
@@ -235,6 +266,14 @@ class Ranges:
                 self.where(node.target.name) == "global" and node.target.name in self.counters:
             top = self.counters[node.target.name]
             return (0.0, top - 1) if not node.prefix else (1.0, top)
+        if isinstance(node, P.Update) and node.op == "++" and isinstance(node.target, P.Ident) and \
+                self.where(node.target.name) == "global" and node.target.name in self.monotone:
+            return (1.0 if node.prefix else 0.0, 2.0 ** 53)
+        if isinstance(node, P.Member) and node.prop == "length" and not node.optional and \
+                isinstance(node.obj, P.Ident) and node.obj.name in self.lengths and \
+                self.where(node.obj.name) == "global":
+            n = float(self.lengths[node.obj.name])
+            return (n, n)
         if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
             return self.bounds(node.value)
         if isinstance(node, P.Binary):
@@ -249,6 +288,10 @@ class Ranges:
                 return (0.0, min(a[1], b[0] - 1))
             if node.op in ("|", ">>") and b == (0.0, 0.0) and a[0] >= -2 ** 31 and a[1] < 2 ** 31:
                 return a
+            if node.op == "*":
+                products = [x * y for x in a for y in b]
+                if all(abs(p) <= MAX_SAFE_INTEGER for p in products):
+                    return (min(products), max(products))
             if node.op == "+" and a[1] + b[1] <= MAX_SAFE_INTEGER and a[0] + b[0] >= -MAX_SAFE_INTEGER:
                 return (a[0] + b[0], a[1] + b[1])
             if node.op == "-" and a[1] - b[0] <= MAX_SAFE_INTEGER and a[0] - b[1] >= -MAX_SAFE_INTEGER:
@@ -261,17 +304,27 @@ class Ranges:
         return r is not None and r[0] >= 0 and r[1] <= length - 1
 
 
+def is_scalar_row(node) -> bool:
+    """A row of a table that is not an array literal: a number read with [j] gives
+    undefined (analysis checks that it is a number: a string would give characters)."""
+    return node is not None and not isinstance(node, (P.ArrayLit, P.Spread, P.Str, P.Template, P.Func,
+                                                      P.ObjectLit))
+
+
 def is_nested_table(node, const_number) -> bool:
-    """`[[...], [...], ...][i]` with a computed element in some row: indexed once more right
-    away (`[[a, b], [c, d]][i][j]`), it needs no object model, only the rows' values."""
+    """`[[...], [...], ...][i]` with a computed element in some row, or a row that is a
+    number (`[[1,2],[3,4],v][i]`): indexed once more right away (`[[a, b], [c, d]][i][j]`),
+    it needs no object model, only the rows' values."""
     if not isinstance(node, P.Index) or node.optional or not isinstance(node.obj, P.ArrayLit):
         return False
     rows = node.obj.elements
-    if not rows or not all(isinstance(r, P.ArrayLit) for r in rows):
+    if not rows or not all(isinstance(r, P.ArrayLit) or is_scalar_row(r) for r in rows) or \
+            not any(isinstance(r, P.ArrayLit) for r in rows):
         return False
-    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in rows for e in r.elements):
+    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in rows if isinstance(r, P.ArrayLit)
+           for e in r.elements):
         return False
-    return any(is_computed_literal(r, const_number) for r in rows)
+    return any(is_scalar_row(r) or is_computed_literal(r, const_number) for r in rows)
 
 
 # -- queues: `A.shift()` / `A.push(v)` on a holder (a delay line that rotates)
@@ -340,3 +393,39 @@ def unpaired_push(tree_nodes, name: str, is_math_call):
         if queue_call(n, name) == "push" and id(n) not in paired:
             return n
     return None
+
+
+# -- one-element arrays read as numbers: `t*[x]`, `[a,b,[x]][i]/12`
+#
+# ToNumber of an array is ToNumber of its string: for `[x]` with x a number that is
+# String(x) read back, i.e. x itself (-0 gives 0; undefined gives "" and so 0). Where the
+# array goes straight into an arithmetic operator nothing else can see it, so the compiled
+# tier keeps the number only.
+
+TO_NUMBER_BINARY = frozenset(("-", "*", "/", "%", "**", "|", "&", "^", "<<", ">>", ">>>"))
+TO_NUMBER_UNARY = frozenset(("-", "+", "~"))
+
+
+def _is_singleton(node, const_number) -> bool:
+    return isinstance(node, P.ArrayLit) and len(node.elements) == 1 and node.elements[0] is not None and \
+        not isinstance(node.elements[0], P.Spread) and const_number(node.elements[0]) is None and \
+        not isinstance(node.elements[0], (P.Str, P.ArrayLit))
+
+
+def numeric_singletons(tree_nodes, const_number) -> set:
+    """ids of one-element array literals of a computed value that an arithmetic operator
+    converts right away: an operand itself, or an element of a literal indexed as an operand."""
+    out = set()
+    for n in tree_nodes:
+        if isinstance(n, P.Binary) and n.op in TO_NUMBER_BINARY:
+            operands = (n.left, n.right)
+        elif isinstance(n, P.Unary) and n.op in TO_NUMBER_UNARY:
+            operands = (n.arg,)
+        else:
+            continue
+        for o in operands:
+            if _is_singleton(o, const_number):
+                out.add(id(o))
+            elif isinstance(o, P.Index) and not o.optional and isinstance(o.obj, P.ArrayLit):
+                out.update(id(e) for e in o.obj.elements if _is_singleton(e, const_number))
+    return out

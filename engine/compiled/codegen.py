@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, integers, parser as P
+from engine.compiled import arrays, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
-    defined_function, function_definitions)
+    defined_function, function_definitions, constant_arguments, folded_operand, folded_test, rest_of_spread)
+from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
 
@@ -82,6 +83,7 @@ class CodeGen:
         self.tables: dict = {}
         self.intrinsics: dict = {}
         self.local_slots: dict[str, tuple] = {}
+        self.song_function_flags: dict[str, ir.Value] = {}   # song parameter -> i1 "holds its function"
         self.frames: list[Frame] = []
         self.loops: list = []
         self.array_cells = 0      # elements of computed array literals (costly for LLVM's optimizer)
@@ -207,6 +209,20 @@ class CodeGen:
         if v.u is not None:
             d = b.select(v.u, dconst(NAN), d)
         return d
+
+    def index_number(self, node) -> ir.Value:
+        """The element index a property key selects (NaN: no element). A one-character
+        string is a key by its text: "0".."9" name elements 0..9, any other character a
+        property that arrays and strings do not have (not ToNumber: " " is not 0)."""
+        v = self.expr(node)
+        if v.base != "str":
+            return self.to_number(v)
+        b = self.b
+        c = v.d
+        digit = b.and_(b.fcmp_ordered(">=", c, dconst(48)), b.fcmp_ordered("<=", c, dconst(57)))
+        if v.u is not None:
+            digit = b.and_(digit, b.not_(v.u))
+        return b.select(digit, b.fsub(c, dconst(48)), dconst(NAN))
 
     def truthy(self, v: Val) -> ir.Value:
         b = self.b
@@ -424,6 +440,8 @@ class CodeGen:
             dp = b.alloca(DBL, name="local_" + name)
             up = b.alloca(I1, name="undef_" + name) if self.local_kind(name).undef else None
             self.local_slots[name] = (dp, up)
+        for name in self.info.song_functions:
+            self.song_function_flags[name] = b.alloca(I1, name="defined_" + name)
         self.entry_builder_block = entry
         head = self.block("head")
         body = self.block("body")
@@ -447,6 +465,8 @@ class CodeGen:
             b.store(init, dp)
             if up is not None:
                 b.store(FALSE, up)
+        for flag in self.song_function_flags.values():
+            b.store(FALSE, flag)     # the parameter holds Math's constant again
         lv, rv, stereo = self.result(self.info.tree)
         b.store(lv, b.gep(self.left, [i]))
         b.store(rv, b.gep(self.right, [i]))
@@ -504,6 +524,11 @@ class CodeGen:
                 phi.add_incoming(y, c_bb)
                 out.append(phi)
             return tuple(out)
+        if defined_function(node) is not None:    # the song returns a function: NaN, held
+            self.expr(node, discard=True)
+            return dconst(NAN), dconst(NAN), FALSE
+        if isinstance(node, P.Call) and id(node) in self.info.stereo_calls:
+            return self.inlined_function_call(node, stereo=True)
         d = self.to_number(self.expr(node))
         return d, d, FALSE
 
@@ -520,6 +545,9 @@ class CodeGen:
             if self.is_array_definition(node):
                 self.define_array(node)
                 return Val("num", dconst(NAN), None)
+            if id(node) in self.info.record_definitions:
+                self.define_record(node)
+                return Val("num", dconst(NAN), None)
             if self.is_math_alias_definition(node):
                 self.write_global(node.target.name, Val("num", dconst(0.0), None))   # now defined
                 return Val("num", dconst(NAN), None)
@@ -527,16 +555,19 @@ class CodeGen:
                 for e in node.exprs:
                     self.expr(e, discard=True)
                 return Val("num", dconst(NAN), None)
-            if isinstance(node, (P.Logical, P.Conditional)) and self.has_definition(node):
+            if isinstance(node, (P.Logical, P.Conditional)):
                 self.discarded_branches(node)
                 return Val("num", dconst(NAN), None)
+        if id(node) in self.info.numeric_singletons:
+            return self.singleton_number(node)
         return getattr(self, "x_" + type(node).__name__)(node)
 
-    def has_definition(self, node) -> bool:
-        return any(defined_function(c) is not None or self.is_array_definition(c) or
-                   self.is_math_alias_definition(c) or
-                   isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
-                   for c in P.children(node))
+    def singleton_number(self, node) -> Val:
+        """`[x]` read as a number (engine.compiled.arrays.numeric_singletons): x, with -0
+        as 0 and undefined as 0 (String gives "-0" -> 0 and "" -> 0)."""
+        v = self.expr(node.elements[0])
+        d = v.d if v.u is None else self.b.select(v.u, dconst(0.0), v.d)
+        return Val("num", self.b.fadd(d, dconst(0.0)), None)
 
     def discarded_branches(self, node) -> None:
         b = self.b
@@ -544,7 +575,7 @@ class CodeGen:
             cond = self.truthy(self.expr(node.test))
             first, second = node.cons, node.alt
         else:
-            a = self.expr(node.left, discard=True)
+            a = self.expr(node.left)
             if node.op == "??":
                 cond = a.u if a.u is not None else FALSE   # true: evaluate the right side
             else:
@@ -575,6 +606,9 @@ class CodeGen:
             vp, up = self.capture_ptrs(fid, cname)
             self.b.store(v.d, vp)
             self.b.store(dconst(0.0) if v.u is None else self.b.uitofp(v.u, DBL), up)
+        if name in self.song_function_flags:
+            self.b.store(TRUE, self.song_function_flags[name])
+            return
         vp, sp = self.global_ptrs(name)
         self.b.store(dconst(1.0), sp)
 
@@ -582,14 +616,21 @@ class CodeGen:
         with self.b.goto_block(self.entry_builder_block):
             return self.b.alloca(ty)
 
-    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False) -> Val:
+    def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False, stereo: bool = False,
+                    outer: int | None = None):
+        """The call's value, or for a `stereo` call (the song's result) (left, right, stereo)."""
         b = self.b
         func = self.info.funcs[fid]
         arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
                     self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
                     for a in args]
-        frame = Frame(fid, snapshot, toplevel)
-        params = [p.target.name for p in func.params]
+        frame = Frame(fid, snapshot, toplevel, stereo=stereo,
+                      consts=constant_arguments(self.info, self.frames, fid, args), outer=outer)
+        rest = restparams.rest_parameter(func)
+        if rest is not None:
+            frame.rest = (rest, restparams.rest_count(func, len(args)))
+        bindings = restparams.bindings(func, len(args))
+        params = [name for _, name, _ in bindings]
         for name in self.info.local_names[fid]:
             kind = self.info.var_kinds.get((fid, name), UNDEF)
             dp = self.alloca(DBL)
@@ -601,29 +642,30 @@ class CodeGen:
                     b.store(TRUE, up)
         self.frames.append(frame)
         try:
-            for i, p in enumerate(func.params):
-                name = p.target.name
+            for i, name, default in bindings:
                 if i < len(arg_vals) and isinstance(arg_vals[i], str):
                     frame.arrays[name] = arg_vals[i]      # an array passed by reference
                     continue
                 if i < len(arg_vals) and isinstance(arg_vals[i], tuple):
                     frame.funcs[name] = arg_vals[i][0]    # a Math function
                     continue
-                if i >= len(arg_vals) and p.default is not None and id(p.default) in self.info.function_args:
-                    frame.funcs[name] = self.function_argument(p.default)[0]
+                if i >= len(arg_vals) and default is not None and id(default) in self.info.function_args:
+                    frame.funcs[name] = self.function_argument(default)[0]
                     continue
                 kind = self.info.var_kinds.get((fid, name), UNDEF)
                 v = arg_vals[i] if i < len(arg_vals) else UNDEF_VAL
-                if p.default is not None and v.u is not None:
+                if default is not None and v.u is not None:
                     cur_bb = b.block
                     dflt_bb = self.block("default")
                     keep_bb = self.block("given")
                     b.cbranch(v.u, dflt_bb, keep_bb)
                     b.position_at_end(dflt_bb)
-                    dv = self.expr(p.default)
+                    dv = self.expr(default)
                     dv_bb = b.block
                     v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
                 self.write_var(name, v)
+            if stereo:
+                return self.stereo_body(func, frame)
             ret_kind = self.info.ret_kinds.get(fid, UNDEF)
             if func.expression_body:
                 return self.convert(self.expr(func.body), ret_kind)
@@ -638,6 +680,24 @@ class CodeGen:
             return Val(ret_kind.base, b.load(rd), b.load(ru) if ru is not None else None)
         finally:
             self.frames.pop()
+
+    def stereo_body(self, func, frame):
+        """(left, right, stereo) of a function body run as the song's result: each return's
+        value goes through `result` (a literal `[l, r]` is stereo)."""
+        if func.expression_body:
+            return self.result(func.body)
+        b = self.b
+        frame.ret = (self.block("return"), self.alloca(DBL), self.alloca(DBL), self.alloca(I1))
+        self.statements(func.body)
+        if not b.block.is_terminated:
+            self.store_stereo_return(frame, (dconst(NAN), dconst(NAN), FALSE))
+        b.position_at_end(frame.ret[0])
+        return tuple(b.load(p) for p in frame.ret[1:])
+
+    def store_stereo_return(self, frame, values) -> None:
+        for v, p in zip(values, frame.ret[1:]):
+            self.b.store(v, p)
+        self.b.branch(frame.ret[0])
 
     def store_return(self, frame, v: Val) -> None:
         ret_bb, rd, ru, kind = frame.ret
@@ -657,9 +717,15 @@ class CodeGen:
         b = self.b
         if isinstance(st, P.ExprStmt):
             self.expr(st.expr, discard=True)
+        elif isinstance(st, P.Return) and self.frames[-1].stereo:
+            values = (dconst(NAN), dconst(NAN), FALSE) if st.arg is None else self.result(st.arg)
+            self.store_stereo_return(self.frames[-1], values)
         elif isinstance(st, P.Return):
             v = UNDEF_VAL if st.arg is None else self.expr(st.arg)
             self.store_return(self.frames[-1], v)
+        elif isinstance(st, P.Throw):
+            self.expr(st.arg, discard=True)     # the sample becomes NaN; the thrown value is unseen
+            b.branch(self.throw_bb)
         elif isinstance(st, P.VarDecl):
             for target, init in st.decls:
                 if init is not None:
@@ -774,6 +840,9 @@ class CodeGen:
         return Val(kind.base, d, u)
 
     def x_Conditional(self, node) -> Val:
+        test = folded_test(self.info, self.frames, node.test)
+        if test is not None:      # decided by constant parameters (engine.compiled.recursion)
+            return self.convert(self.expr(node.cons if test else node.alt), self.kind(node))
         b = self.b
         cond = self.truthy(self.expr(node.test))
         then_bb, else_bb = self.block("then"), self.block("else")
@@ -787,6 +856,11 @@ class CodeGen:
         return self.merge(self.kind(node), [(a, a_bb), (c, c_bb)])
 
     def x_Logical(self, node) -> Val:
+        left = folded_operand(self.info, self.frames, node.left)
+        if left is not None:      # decided by constant parameters (engine.compiled.recursion)
+            keep = node.op == "??" or is_truthy(left) == (node.op == "||")
+            v = Val("num", dconst(left), None) if keep else self.expr(node.right)
+            return self.convert(v, self.kind(node))
         b = self.b
         a = self.expr(node.left)
         a_bb = b.block
@@ -953,6 +1027,9 @@ class CodeGen:
         if isinstance(target, P.Ident):
             name = target.name
             return (lambda: self.read_var(name)), (lambda v: self.write_var(name, v))
+        if isinstance(target, P.Member) and self.record_holder(target) is not None:
+            name = self.record_field(target)      # the holder is evaluated before the value
+            return (lambda: self.read_global(name, soft=True)), (lambda v: self.write_global(name, v))
         if isinstance(target, P.Member):
             if isinstance(target.obj, P.Ident) and target.obj.name == "Math":
                 return (lambda: self.x_Member(target)), (lambda v: None)
@@ -1006,7 +1083,51 @@ class CodeGen:
         return res
 
     # ------------------------------------------------------------ members, indexing, calls
+    # ------------------------------------------------------------ records (engine.compiled.records)
+    def record_holder(self, node) -> str | None:
+        if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
+                node.obj.name in self.info.records and resolve(self.info, self.frames, node.obj.name)[0] == "global":
+            return node.obj.name
+        return None
+
+    def record_field(self, node) -> str:
+        """The global of `holder.prop`, once the holder is known to hold an object: reading a
+        property of a global never assigned throws a ReferenceError."""
+        holder = self.record_holder(node)
+        self.read_global(holder, soft=False)
+        return records.field_name(holder, node.prop)
+
+    def record_lookup(self, node, holder: str) -> Val:
+        """`holder[key]`: the property whose name the key's value prints as, else undefined."""
+        b = self.b
+        self.read_global(holder, soft=False)
+        key = self.expr(node.index)
+        kind = self.kind(node)
+        out = self.convert(UNDEF_VAL, kind)
+        for prop, code in records.lookup_keys(self.info.records[holder], key.base).items():
+            v = self.convert(self.read_global(records.field_name(holder, prop), soft=True), kind)
+            hit = TRUE if key.base == "undef" else b.fcmp_ordered("==", key.d, dconst(code))
+            if key.u is not None and key.base != "undef":
+                hit = b.and_(hit, b.not_(key.u))
+            out = Val(kind.base, b.select(hit, v.d, out.d), b.select(hit, v.u, out.u))
+        return out
+
+    def define_record(self, node) -> None:
+        """`holder = {k: v, ...}`: a new object: the values in order, the other properties gone."""
+        holder = node.target.name
+        values = [(records.property_key(k), self.expr(v)) for k, v in node.value.props]
+        present = {k for k, _ in values}
+        for prop in self.info.records[holder]:
+            name = records.field_name(holder, prop)
+            if prop not in present and name in self.info.globals:
+                self.b.store(dconst(0.0), self.global_ptrs(name)[1])    # absent: reads give undefined
+        for prop, v in values:
+            self.write_global(records.field_name(holder, prop), v)
+        self.write_global(holder, Val("num", dconst(0.0), None))     # assigned
+
     def x_Member(self, node) -> Val:
+        if self.record_holder(node) is not None:
+            return self.read_global(self.record_field(node), soft=True)
         obj = node.obj
         if node.prop == "length" and self.array_param(obj) is not None:
             return Val("num", dconst(float(self.info.arrays[self.array_param(obj)].length)), None)
@@ -1063,17 +1184,25 @@ class CodeGen:
         return None if bound is None else bound[1]
 
     def function_param(self, node):
-        """The Math function a parameter of an inlined call is bound to, else None."""
+        """The Math function (name) or helper function (fid) a parameter of an inlined call is
+        bound to, else None."""
         bound = bound_parameter(self.info, self.frames, node, "funcs")
         return None if bound is None else bound[1]
 
     def function_argument(self, node) -> tuple:
-        """(Math function name,) of an argument that passes one (analysis chose which)."""
+        """(Math function name,) or (helper function fid,) of an argument that passes one
+        (analysis chose which)."""
         bound = self.function_param(node)
         if bound is not None:
             return (bound,)
+        if isinstance(node, P.Func):
+            return (("literal", self.info.func_ids[id(node)], len(self.frames)),)
         if isinstance(node, P.Member):
             return (node.prop,)
+        if node.name in self.info.func_globals and resolve(self.info, self.frames, node.name)[0] == "global":
+            vp, sp = self.global_ptrs(node.name)      # the global read before its definition ran
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return (self.info.func_globals[node.name],)
         if node.name in self.info.math_aliases and resolve(self.info, self.frames, node.name)[0] == "global":
             vp, sp = self.global_ptrs(node.name)      # the alias read before its assignment
             self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
@@ -1126,7 +1255,7 @@ class CodeGen:
         """`A[i]`: undefined outside the elements (no other property can exist)."""
         name = node.obj.name
         self.read_global(name, soft=False)
-        idx = self.to_number(self.expr(node.index))
+        idx = self.index_number(node.index)
         if self.info.arrays[name].queue:
             b = self.b
             head_p, len_p = self.queue_ptrs(name)
@@ -1233,9 +1362,15 @@ class CodeGen:
         rows = node.obj.obj.elements
         kind = self.kind(node.obj.obj)
         cell = Kind(kind.base, True)
-        vals = [[UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements] for r in rows]
-        i = self.to_number(self.expr(node.obj.index))
-        j = self.to_number(self.expr(node.index))
+        vals = []
+        for r in rows:
+            if arrays.is_scalar_row(r):
+                self.expr(r)           # a number: indexing it gives undefined
+                vals.append([])
+            else:
+                vals.append([UNDEF_VAL if e is None else self.convert(self.expr(e), cell) for e in r.elements])
+        i = self.index_number(node.obj.index)
+        j = self.index_number(node.index)
         ok_i, ki = self.index_in_range(i, len(rows))
         self.throw_unless(ok_i)
         flat = [v for r in vals for v in r]
@@ -1263,9 +1398,11 @@ class CodeGen:
     def x_Index(self, node) -> Val:
         b = self.b
         obj = node.obj
+        if self.record_holder(node) is not None:
+            return self.record_lookup(node, obj.name)
         key = self.array_param(obj)
         if key is not None:
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             ok, k = self.index_in_range(idx, self.info.arrays[key].length)
             return self.convert(self.load_cell(key, k, b.not_(ok)), self.kind(node))
         if self.array_holder(obj):
@@ -1274,11 +1411,11 @@ class CodeGen:
             return self.nested_table_read(node)
         if not isinstance(obj, (P.Str, P.ArrayLit)):
             v = self.expr(obj)
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             return self.index_ref(v, idx, self.kind(node))
         if isinstance(obj, P.Str):
             units = [float(u) for u in utf16_units(obj.value)]
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             if not units:
                 return Val("str", dconst(0.0), TRUE)
             ok, k = self.index_in_range(idx, len(units))
@@ -1288,7 +1425,7 @@ class CodeGen:
         n = len(obj.elements)
         consts = [const_number(e) if e is not None else None for e in obj.elements]
         if n and all(c is not None for c in consts) and kind.base == "num":
-            idx = self.to_number(self.expr(node.index))
+            idx = self.index_number(node.index)
             ok, k = self.index_in_range(idx, n)
             return Val("num", self.load_table(consts, k), b.not_(ok))
         vals = []
@@ -1297,7 +1434,7 @@ class CodeGen:
                 vals.append(Val(kind.base, dconst(NAN), TRUE))
             else:
                 vals.append(self.convert(self.expr(e), Kind(kind.base, True, kind.objs)))
-        idx = self.to_number(self.expr(node.index))
+        idx = self.index_number(node.index)
         if n == 0:
             return Val(kind.base, dconst(NAN), TRUE)
         ok, k = self.index_in_range(idx, n)
@@ -1313,10 +1450,15 @@ class CodeGen:
         return Val(kind.base, d, u)
 
     def x_Call(self, node) -> Val:
+        if any(isinstance(a, P.Spread) for a in node.args):    # `...rest` (engine.compiled.restparams)
+            return self.expr(restparams.expanded_call(
+                self.info.spread_calls, node, lambda spread: rest_of_spread(self.info, self.frames, spread)))
         callee = node.callee
         b = self.b
         if arrays.queue_call(node) and self.array_holder(callee.obj):
             return self.queue_call(node)
+        if id(node) in self.info.chosen_math_calls:
+            return self.chosen_math_call(node)
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not isinstance(callee.obj, P.Str):
             v = self.expr(callee.obj)
             args = [self.expr(a) for a in node.args]
@@ -1338,19 +1480,12 @@ class CodeGen:
             ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, dconst(float(len(units)))))
             k = b.fptosi(b.select(ok, pos, dconst(0.0)), I64)
             return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
-        if isinstance(callee, P.Func):
-            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False)
-        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
-                resolve(self.info, self.frames, callee.name)[0] == "global":
-            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True)
-        fname = callee.name if isinstance(callee, P.Ident) else (
-            callee.prop if isinstance(callee, P.Member) and not (
-                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
-        if fname is not None and fname in self.info.func_globals and (
-                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
-            vp, sp = self.global_ptrs(fname)
-            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
-            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True)
+        if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
+            self.expr(callee, discard=True)
+            return self.inline_call(self.info.func_ids[id(defined_function(callee))], node.args, snapshot=False)
+        inlined = self.inlined_function_call(node, stereo=False)
+        if inlined is not None:
+            return inlined
         if isinstance(callee, P.Ident) and callee.name == "parseInt":
             return self.parse_int(node)
         if isinstance(callee, P.Ident) and callee.name in ("isNaN", "isFinite"):
@@ -1362,6 +1497,11 @@ class CodeGen:
                 r = b.fcmp_ordered("<", self.call_intr("llvm.fabs", x), dconst(math.inf))
             return Val("bool", b.uitofp(r, DBL), None)
         name = callee.name if isinstance(callee, P.Ident) else callee.prop
+        if isinstance(self.function_param(callee), int):     # a parameter bound to a helper function
+            return self.inline_call(self.function_param(callee), node.args, snapshot=True)
+        if isinstance(self.function_param(callee), tuple):   # a parameter bound to a function literal
+            _, fid, outer = self.function_param(callee)
+            return self.inline_call(fid, node.args, snapshot=False, outer=outer)
         if self.function_param(callee) is not None:
             name = self.function_param(callee)
         elif isinstance(callee, P.Ident) and callee.name in self.info.math_aliases and \
@@ -1376,6 +1516,38 @@ class CodeGen:
             rs = self.b.gep(self.state, [ir.Constant(I64, self.info.random_offset)])
             return Val("num", self.b.call(self.helper_random(), [rs]), None)
         return Val("num", self.math(name, args), None)
+
+    def chosen_math_call(self, node) -> Val:
+        """`(c ? f : g)(x)`, f and g Math functions: the test, then the arguments, then the
+        chosen function (both are computed: they have no effects)."""
+        cond = self.truthy(self.expr(node.callee.test))
+        args = [self.to_number(self.expr(a)) for a in node.args]
+        a, b = (self.math(name, args) for name in self.info.chosen_math_calls[id(node)])
+        return Val("num", self.b.select(cond, a, b), None)
+
+    def inlined_function_call(self, node, stereo: bool):
+        """A call of one of the song's function literals, inlined (None: `node` calls something
+        else). `stereo`: the call is the song's result; gives (left, right, stereo)."""
+        callee = node.callee
+        if isinstance(callee, P.Func):
+            return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False, stereo=stereo)
+        if isinstance(callee, P.Ident) and callee.name in self.info.declared and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.inline_call(self.info.declared[callee.name], node.args, snapshot=False, toplevel=True,
+                                    stereo=stereo)
+        fname = callee.name if isinstance(callee, P.Ident) else (
+            callee.prop if isinstance(callee, P.Member) and not (
+                isinstance(callee.obj, P.Ident) and callee.obj.name == "Math") else None)
+        if isinstance(callee, P.Ident) and callee.name in self.song_function_flags and \
+                resolve(self.info, self.frames, callee.name)[0] == "song":
+            self.throw_unless(self.b.load(self.song_function_flags[callee.name]))   # else Math.E(): TypeError
+            return self.inline_call(self.info.func_globals[callee.name], node.args, snapshot=True, stereo=stereo)
+        if fname is not None and fname in self.info.func_globals and (
+                not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
+            vp, sp = self.global_ptrs(fname)
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True, stereo=stereo)
+        return None
 
     def parse_int(self, node) -> Val:
         b = self.b

@@ -20,6 +20,7 @@ no name of the song can meet it.
 """
 from __future__ import annotations
 
+from engine.compiled import body_names
 from engine.compiled import parser as P
 from engine.compiled.analysis import BUILTIN_GLOBALS, PARAMS
 from engine.errors import NotCompiledError, SourcePosition
@@ -37,6 +38,14 @@ def song_of_body(code: str, body: list, rate: float):
         for n in P.walk(st):
             if isinstance(n, P.Ident) and n.name == "arguments":
                 raise refuse("'arguments'", n)     # the outer call's arguments object
+    for st in body:
+        if isinstance(st, P.VarDecl) and st.kind != "var":
+            for target, _ in st.decls:
+                if isinstance(target, P.Ident) and target.name in PARAMS - {"t"}:   # the outer call's
+                    # parameters (Math names, int, window): the player cannot compile the body
+                    raise refuse(f"'{st.kind} {target.name}', a SyntaxError: {target.name} is a parameter", target)
+    reserved = {name for name in body_names.body_declared_names(body) if name in PARAMS or name in BUILTIN_GLOBALS}
+    body = body_names.rename(body, reserved)
     stmts = [s for s in body if not isinstance(s, P.Empty)]
     k = next((i for i, s in enumerate(stmts) if isinstance(s, P.Return)), None)
     if k is None or stmts[k].arg is None:

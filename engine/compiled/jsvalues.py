@@ -145,8 +145,22 @@ def decode_packer(code: str) -> str:
     m = _PACKED.match(code)
     if not m:
         return code
-    units = _js_escape(utf16_units(m.group(1)))
-    # .replace(/u(..)/g, "$1%"): '.' matches any code unit but line terminators
+    return js_unescape(packer_replace(js_escape(m.group(1))))
+
+
+def js_escape(text: str) -> str:
+    """The global `escape(text)`."""
+    return from_utf16_units(_js_escape(utf16_units(text)))
+
+
+def js_unescape(text: str) -> str:
+    """The global `unescape(text)`."""
+    return from_utf16_units(_js_unescape(utf16_units(text)))
+
+
+def packer_replace(text: str) -> str:
+    """`text.replace(/u(..)/g, "$1%")`: '.' matches any code unit but line terminators."""
+    units = utf16_units(text)
     out: list[int] = []
     i, n = 0, len(units)
     while i < n:
@@ -157,7 +171,7 @@ def decode_packer(code: str) -> str:
         else:
             out.append(units[i])
             i += 1
-    return from_utf16_units(_js_unescape(out))
+    return from_utf16_units(out)
 
 
 def prepare_code(code: str, mode: str) -> str:

@@ -8,6 +8,7 @@ Nesting is bounded (SongLimitError) so that no stage hits Python's recursion lim
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -244,6 +245,23 @@ class Block(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Throw(Node):
+    arg: Node
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Switch(Node):
+    disc: Node
+    cases: tuple             # Case, in source order
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Case(Node):
+    test: Node | None        # None: `default:`
+    body: tuple              # statements
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Jump(Node):
     kind: str                # break | continue
     label: str | None
@@ -288,6 +306,28 @@ def walk(node):
         n = stack.pop()
         yield n
         stack.extend(reversed(children(n)))
+
+
+def map_children(node, fn):
+    """The node with `fn` applied to each direct child node (the same node if none changes),
+    for stages that rewrite the tree before analysis."""
+    changes = {}
+    for name in node.__slots__:
+        value = getattr(node, name)
+        if isinstance(value, Node):
+            new = fn(value)
+        elif isinstance(value, tuple):
+            new = tuple(fn(v) if isinstance(v, Node) else
+                        tuple(fn(x) if isinstance(x, Node) else x for x in v) if isinstance(v, tuple) else v
+                        for v in value)
+            if all(a is b or isinstance(a, tuple) and all(x is y for x, y in zip(a, b))
+                   for a, b in zip(new, value)):
+                new = value
+        else:
+            continue
+        if new is not value:
+            changes[name] = new
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 def tree_depth(node) -> int:
@@ -903,6 +943,15 @@ class Parser:
                     arg = self.parse_expression()
                 self.consume_semicolon()
                 return Return(t.pos, arg)
+            if v == "switch":
+                return self.parse_switch()
+            if v == "throw":
+                self.k += 1
+                if self.tok.newline_before:      # `throw` takes its expression on the same line
+                    raise self.unexpected()
+                arg = self.parse_expression()
+                self.consume_semicolon()
+                return Throw(t.pos, arg)
             if v == "if":
                 self.k += 1
                 self.expect("(")
@@ -944,7 +993,7 @@ class Parser:
             if v == "function" or (v == "async" and self.peek().kind == "name" and self.peek().value == "function"):
                 f = self.parse_function_expr()
                 return FuncDecl(t.pos, f)
-            if v in ("switch", "try", "throw", "class", "with", "debugger", "import", "export"):
+            if v in ("try", "class", "with", "debugger", "import", "export"):
                 return self.skip_unsupported(v)
             if self.peek().kind == "punct" and self.peek().value == ":" and v not in ("true", "false", "null", "this"):
                 return self.skip_unsupported("labeled statement")
@@ -981,6 +1030,35 @@ class Parser:
             self.k += 1
         names = {"labeled statement": "labeled statement"}
         return Unsupported(start, names.get(construct, f"'{construct}' statement"))
+
+    def parse_switch(self) -> Switch:
+        start = self.tok.pos
+        self.k += 1
+        self.expect("(")
+        disc = self.parse_expression()
+        self.expect(")")
+        self.expect("{")
+        cases = []
+        while not self.eat("}"):
+            pos = self.tok.pos
+            if self.is_name("case"):
+                self.k += 1
+                test = self.parse_expression()
+            elif self.is_name("default"):
+                if any(c.test is None for c in cases):
+                    raise self.error("more than one default clause in switch statement", pos)
+                self.k += 1
+                test = None
+            else:
+                raise self.unexpected()
+            self.expect(":")
+            body = []
+            while not (self.is_name("case") or self.is_name("default") or self.is_p("}")):
+                if self.tok.kind == "eof":
+                    raise self.unexpected()
+                body.append(self.parse_statement())
+            cases.append(Case(pos, test, tuple(body)))
+        return Switch(start, disc, tuple(cases))
 
     def parse_var_decl(self, no_semicolon: bool = False) -> VarDecl:
         t = self.tok

@@ -18,6 +18,16 @@ BODIES = [
     "w=v; var v; return t=>v??(t>.1?v=t:0)",         # a var is undefined (hoisted) until it is set
     "return t=>g(t)*3%1; function g(x){ return x*x }",   # declarations after the return are hoisted
     "return (m=[3,5,7], k=0, t=>(k++, sin(t*m[k%3]*99)))",  # items before the returned function run once
+    # the body's own bindings of names the player passes (t, Math names) or keeps as globals
+    "var tau=2*PI; function sin(x, t){ return Math.sin(tau*t*x) } return (t, r)=>sin(r/100, t)",
+    "var t=0, PI=3; function tick(x){ t += x } return function(s){ tick(1); return sin(t*PI/100+s) }",
+    "var E=2; function int(x){ return x*E } return (t)=>{ let y=int(t*7); return y%1 }",
+    "var t=5, tt; function f(t){ return t*2 } function clock(x){ t=x; tt=t*2 } "
+    "return x=>{ clock(x); return sin(f(x)+t+tt) }",             # f's own t is its parameter
+    "let t=3, c=0; function sin(x){ return x*2 } return x=>{ c+=t; return sin(x)+c/1e4 }",   # t: no parameter here
+    "function sin(x){ return x*3 } function f(x){ switch(x&1){ case 1: var sin=2; return sin } return sin } "
+    "return x=>f(x*9000|0)+sin(2)",                               # f's own sin, declared in a case
+    "var Array=[1,2]; return t=>Array[t*8000&1]*t%1",
 ]
 
 
@@ -40,9 +50,8 @@ def test_body_runs_once_and_closure_state_persists():
 
 
 @pytest.mark.parametrize("code,construct", [
-    ("var t=0; return x=>t", "Funcbeat body declaring t"),
-    ("function sin(x){return x} return t=>sin(t)", "Funcbeat body declaring sin"),
     ("if (1) {} return t=>t", "If statement in a Funcbeat body"),
+    ("let PI=3; return t=>t*PI", "'let PI', a SyntaxError: PI is a parameter"),
     ("var x=1;", "Funcbeat song that does not end with `return <function>`"),
     ("var [a]=[1]; return t=>a", "destructuring declaration"),
     ("var n=arguments.length; return t=>n", "'arguments'"),

@@ -146,7 +146,7 @@ def test_not_compiled_is_raised_for_tier_compiled(tmp_path):
 
 def test_check_api():
     assert engine.check("t*(t>>5|t>>8)").compiled
-    r = engine.check("t+`a`")
+    r = engine.check("t+`a${t}`")
     assert not r.compiled and r.status == "not compiled" and r.position == "1:3"
     r = engine.check("t)")
     assert r.status == "syntax error" and r.position == "1:2"

@@ -65,21 +65,23 @@ def test_closures_snapshot_t_when_created():
 
 
 @pytest.mark.parametrize("code,construct,where", [
-    ("t+`a`.length", "template literal", "1:3"),
+    ("t+`a${t}`.length", "template literal", "1:3"),
     ("t/(x=>x)", "arrow function", "1:4"),
-    ("[t]*2", "array of computed values used as a value", "1:2"),
+    ("[t]+2", "array of computed values used as a value", "1:2"),
     ("a=[t],b=a,b[0]", "array a used other than as a[i] or a.length", "1:9"),
     ("t||(a=Array(8).fill(0)),a[t]=1", "write to a[i] where i is not provably an integer from 0 to 7", "1:27"),
-    ("f=x=>x*t,t*=2,f(1)", "assignment to t, which a function reads, after the function is created", "1:10"),
+    ("t||(f=x=>x*t),t*=2,f(1)", "assignment to t, which a function reads, after the function is created", "1:15"),
     ("f=x=>f(x),f(t)", "recursive function", "1:6"),
     ("b=[1,2],b[0]=t", "assignment to indexing result", "1:9"),
     ("b=[],b[t]=t", "write to b[i] where i is not provably an integer from 0 to 65535", "1:8"),
     ("t+'a'", "string concatenation", "1:2"),
     ("t.toString(2)", "call of t.toString", "1:1"),
     ("new Array(3)", "'new' expression", "1:1"),
-    ("x={a:1},t", "object literal", "1:3"),
-    ("f=(...a)=>a,f(t)", "rest or destructuring parameter", "1:4"),
+    ("x={a:1},x", "object literal", "1:3"),
+    ("f=(...a)=>a,f(t)", "rest parameter a used other than as ...a among a call's arguments", "1:11"),
     ("for(;;);", "syntax error", None),
+    ("eval=x=>5,eval(1)+t", "assignment to built-in eval", "1:1"),     # ignored by the player
+    ("f=()=>{this.isNaN=x=>2},f(),t", "assignment to built-in isNaN", "1:8"),
 ])
 def test_refusals_name_construct_and_position(code, construct, where):
     r = engine.check(code)

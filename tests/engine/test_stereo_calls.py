@@ -1,0 +1,44 @@
+"""The song's result computed by a helper that returns `[l, r]` (`master=_=>[l, r],
+master()`, Funcbeat bodies returning `[l, r]`): the call is inlined with each return
+treated as the song's value. Compared with the reference player sample by sample
+(skipped without Node)."""
+import numpy as np
+import pytest
+
+from engine import BytebeatRequest, render_samples
+from engine.compiled import check_song
+from engine.errors import NotCompiledError
+from tests.engine.reference import reference_samples
+
+SONGS = [
+    ("o=p=>[sin(t/50)*p,cos(t/70)],o(.5)", "float"),
+    ("m=()=>{x=t>>3;if(t>>12&1)return[x,t];return x*2},m()", "uint8"),   # stereo at some samples only
+    ("((a,b)=>[a&b,a|b])(t>>3,t>>5)", "uint8"),
+    ("g=x=>[x,x>>1],f=()=>g(t*3),f()", "uint8"),                          # returned through a second call
+    ("f=()=>{x=t},t>>13&1?f():t", "uint8"),                                # no return: undefined holds
+    ("return (t,sr)=>{let a=sin(t*440*2*PI);return [a,-a/2]}", "func"),
+    ("let n=0;return (t)=>{n++;if(n&4096)return [n/8192%1,0];return -n/8192%1}", "func"),
+]
+
+
+@pytest.mark.parametrize("code,mode", SONGS)
+def test_stereo_calls_match_reference(code, mode):
+    check_song(code, mode)           # the compiled tier takes the song
+    req = BytebeatRequest(code, mode, 8000, 0.5)
+    ours = render_samples(req, tier="compiled")
+    ref = reference_samples(code, mode, 8000, req.sample_count)
+    assert ours.shape == ref.shape
+    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
+    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+
+
+@pytest.mark.parametrize("code,construct", [
+    ("g=x=>[x,t],y=g(1)[0]+g(2)[1],y", "array of computed values used as a value"),   # not the result
+    ("f=()=>{q=[t,1];return q},f()", "array q used other than as q[i] or q.length"),
+    ("f=()=>[t,1],f()+1", "array of computed values used as a value"),
+])
+def test_arrays_returned_elsewhere_stay_refused(code, construct):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert construct in e.value.construct
+    assert e.value.position is not None

@@ -1,0 +1,44 @@
+"""Arrays and strings indexed by a one-character string (`[a,b]['01'[i]]`): the key is the
+character's text, so "0".."9" select elements and any other character (" " included, which
+ToNumber would read as 0) selects nothing. Compared with the reference player sample by
+sample (skipped without Node)."""
+import numpy as np
+import pytest
+
+from engine import BytebeatRequest, render_samples
+from engine.compiled import check_song
+from engine.errors import NotCompiledError
+from tests.engine.reference import reference_samples
+
+SONGS = [
+    ("[t,t>>1,t*3][' 012a'[t>>10&7]]", "uint8"),                 # ' ', 'a', past the end: undefined
+    ("t*[1,2,3,4]['0123'[t>>11&3]]", "uint8"),
+    ("'0123456789'['97531'[t>>9&7]]*t", "uint8"),                 # a string indexed by a string
+    ("([1,(t/4096%1)][['1000','0101'][t>>14&1][t>>12&3]])**2", "float"),
+    ("t||(A=Array(10).fill(2)),A[t%10]=t&255,A['31 7'[t>>8&3]]??-t", "float"),
+    ("[[1,2],[3,t]]['1 0'[t>>10&3]]['10'[t>>9&1]]*t", "uint8"),   # a table's row key missing: TypeError
+]
+
+
+@pytest.mark.parametrize("code,mode", SONGS)
+def test_string_keys_match_reference(code, mode):
+    check_song(code, mode)           # the compiled tier takes the song
+    req = BytebeatRequest(code, mode, 8000, 0.5)
+    ours = render_samples(req, tier="compiled")
+    ref = reference_samples(code, mode, 8000, req.sample_count)
+    assert ours.shape == ref.shape
+    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
+    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+
+
+@pytest.mark.parametrize("code,construct", [
+    ("[1,2][t&1?'1':0]", "index that is not a number"),          # sometimes a string, sometimes not
+    ("[1,2]['10'+t]", "string concatenation"),
+    ("[1,2][t>1]", "index that is not a number"),                # a boolean key: "true"/"false"
+    ("t||(A=Array(4).fill(0)),A['0123'[t&3]]=1,A[0]", "write to A[i] where i is not provably"),
+])
+def test_refused_keys(code, construct):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert construct in e.value.construct
+    assert e.value.position is not None
