@@ -189,9 +189,11 @@ _PIO2_3 = 2.02226624871116645580e-21
 _PIO2_3T = 8.47842766036889956997e-32
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def rem_pio2(x):
-    """__ieee754_rem_pio2: returns (n, y0, y1) with x - n*pi/2 = y0 + y1."""
+    """__ieee754_rem_pio2: returns (n, y0, y1) with x - n*pi/2 = y0 + y1. Inlined into its
+    callers (a call returning a tuple costs as much as the reduction); the rare huge
+    arguments go to _rem_pio2_large, which stays a call."""
     hx = _hi(x)
     ix = hx & 0x7FFFFFFF
     if ix <= 0x3FE921FB:
@@ -248,6 +250,12 @@ def rem_pio2(x):
         return n, y0, y1
     if ix >= 0x7FF00000:
         return 0, x - x, x - x
+    return _rem_pio2_large(x, hx, ix)
+
+
+@njit(**_JIT)
+def _rem_pio2_large(x, hx, ix):
+    """rem_pio2 of |x| >= 2^19*pi/2 (finite), through __kernel_rem_pio2."""
     e0 = (ix >> 20) - 1046
     z = _from_words(ix - (e0 << 20), _lo(x))
     tx = np.zeros(3)
@@ -272,7 +280,7 @@ _C5 = 2.08757232129817482790e-09
 _C6 = -1.13596475577881948265e-11
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _kernel_cos(x, y):
     ix = _hi(x) & 0x7FFFFFFF
     if ix < 0x3E400000:
@@ -299,7 +307,7 @@ _S5 = -2.50507602534068634195e-08
 _S6 = 1.58969099521155010221e-10
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _kernel_sin(x, y, iy):
     ix = _hi(x) & 0x7FFFFFFF
     if ix < 0x3E400000:
@@ -326,7 +334,7 @@ _PIO4 = 7.85398163397448278999e-01
 _PIO4LO = 3.06161699786838301793e-17
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _kernel_tan(x, y, iy):
     T = _T
     hx = _hi(x)
@@ -374,7 +382,7 @@ def _kernel_tan(x, y, iy):
     return t + a * (s + t * v)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def sin(x):
     """Math.sin of V8 11.3 (fdlibm s_sin.c)."""
     ix = _hi(x) & 0x7FFFFFFF
@@ -393,7 +401,7 @@ def sin(x):
     return -_kernel_cos(y0, y1)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def cos(x):
     """Math.cos of V8 11.3 (fdlibm s_cos.c)."""
     ix = _hi(x) & 0x7FFFFFFF
@@ -412,7 +420,7 @@ def cos(x):
     return _kernel_sin(y0, y1, 1)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def tan(x):
     """Math.tan of V8 11.3 (fdlibm s_tan.c)."""
     ix = _hi(x) & 0x7FFFFFFF
