@@ -106,6 +106,7 @@ class ArraySite:
     filled: tuple = (0, 0)   # elements [start, end) that `.fill` sets; others are holes
     queue: bool = False      # used with shift()/push(): a ring buffer with a head and a length
     growable: bool = False   # `[]` grown by writes: `length` is the room the writes need
+    rows: tuple | None = None   # a table `[[..], [..]]` read as N[i][j]: its rows' lengths
 
 
 @dataclass
@@ -399,6 +400,8 @@ class Analyzer:
             raise self.refuse(f"built-in {name} used as a value", node)
         if name in self.info.func_globals:
             raise self.refuse(f"function {name} used as a value", node)
+        if name in self.info.arrays and self.info.arrays[name].rows is not None:
+            raise self.refuse(f"table {name} used other than as {name}[i][j]", node)
         if name in self.info.arrays:
             raise self.refuse(f"array {name} used other than as {name}[i] or {name}.length", node)
         if name in self.info.math_aliases:
@@ -911,7 +914,11 @@ class Analyzer:
             fill = arrays.fill_call_parts(site)
             filled = None
             growable = isinstance(site, P.ArrayLit) and not site.elements
-            if isinstance(site, P.ArrayLit):
+            rows = None
+            if arrays.is_table_literal(site, const_number):
+                rows = tuple(len(r.elements) for r in site.elements)
+                length = sum(rows)
+            elif isinstance(site, P.ArrayLit):
                 length = len(site.elements)
             else:
                 ctor = fill[0] if fill else site
@@ -926,7 +933,8 @@ class Analyzer:
                         raise self.refuse(".fill with start/end that are not constants", site)
             if length > arrays.MAX_ARRAY_LENGTH:
                 raise self.refuse(f"array of {length} elements (at most {arrays.MAX_ARRAY_LENGTH})", site)
-            self.info.arrays[name] = ArraySite(name, assign, site, length, filled or (0, length), growable=growable)
+            self.info.arrays[name] = ArraySite(name, assign, site, length, filled or (0, length), growable=growable,
+                                               rows=rows)
             if name not in self.info.globals:
                 self.info.globals[name] = len(self.info.globals)
             self.info.global_kinds[name] = NUM
@@ -985,7 +993,7 @@ class Analyzer:
         for func in self.declarations:
             nodes.extend(P.walk(func))
         for name, a in self.info.arrays.items():
-            if not any(arrays.queue_call(n, name) for n in nodes):
+            if a.rows is not None or not any(arrays.queue_call(n, name) for n in nodes):
                 continue
             if a.growable:
                 raise self.refuse(f"shift()/push() of {name}, an array that writes grow", a.assign)
@@ -1054,8 +1062,14 @@ class Analyzer:
         return None
 
     def array_holder(self, node) -> bool:
-        """Is `node` a bare read of a global that holds a mutable array?"""
+        """Is `node` a bare read of a global that holds a mutable array (not a table)?"""
         return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is None and resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def table_holder(self, node) -> bool:
+        """Is `node` a bare read of a global that holds a table (ArraySite.rows)?"""
+        return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is not None and \
             resolve(self.info, self.frames, node.name)[0] == "global"
 
     def join_array_kind(self, name: str, kind: Kind, node) -> None:
@@ -1074,6 +1088,11 @@ class Analyzer:
             raise self.refuse(f"array stored in the local variable {name}", node)
         a = self.info.arrays[name]
         site = a.site
+        if a.rows is not None:
+            for row in site.elements:
+                for e in row.elements:
+                    self.join_array_kind(name, UNDEF if e is None else self.expr(e), e or row)
+            return NUM
         if isinstance(site, P.ArrayLit):
             for e in site.elements:
                 self.join_array_kind(name, UNDEF if e is None else self.expr(e), e or site)
@@ -1103,7 +1122,8 @@ class Analyzer:
                                remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global",
                                monotone=self.monotone,
                                lengths={k: a.length for k, a in self.info.arrays.items()
-                                        if not a.queue and not a.growable and a.assign is not None})
+                                        if not a.queue and not a.growable and a.rows is None and
+                                        a.assign is not None})
         a = self.info.arrays[name]
         if a.growable:
             r = ranges.bounds(target.index)
@@ -1394,6 +1414,10 @@ class Analyzer:
         if node.optional:
             raise self.refuse("optional chaining", node)
         obj = node.obj
+        if isinstance(obj, P.Index) and not obj.optional and self.table_holder(obj.obj):
+            self.index_kind(self.expr(obj.index), obj.index)
+            self.index_kind(self.expr(node.index), node.index)
+            return _with_undef(self.info.array_kinds.get(obj.obj.name, UNDEF), True)
         bound = self.array_param(obj)
         if bound is not None:
             self.index_kind(self.expr(node.index), node.index)

@@ -54,9 +54,20 @@ def is_computed_literal(node, const_number) -> bool:
                for e in node.elements)
 
 
+def is_table_literal(node, const_number) -> bool:
+    """`[[a, b], [c, d]]` with a computed element in some row (rows of numbers only): held
+    by a global that is only read as `N[i][j]`, it is kept as its elements row after row."""
+    if not isinstance(node, P.ArrayLit) or not node.elements or \
+            not all(isinstance(r, P.ArrayLit) for r in node.elements):
+        return False
+    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in node.elements for e in r.elements):
+        return False
+    return any(is_computed_literal(r, const_number) for r in node.elements)
+
+
 def is_site(node, const_number) -> bool:
     return fill_call_parts(node) is not None or array_constructor_length(node) is not None or \
-        is_computed_literal(node, const_number)
+        is_computed_literal(node, const_number) or is_table_literal(node, const_number)
 
 
 def holder_assignments(tree_nodes, const_number) -> dict:

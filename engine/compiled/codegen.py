@@ -1098,7 +1098,30 @@ class CodeGen:
 
     def array_holder(self, node) -> bool:
         return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is None and resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def table_holder(self, node) -> bool:
+        return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is not None and \
             resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def table_read(self, node) -> Val:
+        """`N[i][j]` of a table held by a global: a row index off the rows reads a property
+        of undefined (TypeError); a column off the row gives undefined."""
+        b = self.b
+        name = node.obj.obj.name
+        rows = self.info.arrays[name].rows
+        self.read_global(name, soft=False)
+        i = self.index_number(node.obj.index)
+        j = self.index_number(node.index)
+        ok_i, ki = self.index_in_range(i, len(rows))
+        self.throw_unless(ok_i)
+        offsets = [float(sum(rows[:r])) for r in range(len(rows))]
+        length = self.load_table([float(n) for n in rows], ki)
+        ok_j = b.and_(b.fcmp_ordered(">=", j, dconst(0.0)), b.fcmp_ordered("<", j, length))
+        ok_j = b.and_(ok_j, b.fcmp_ordered("==", self.call_intr("llvm.floor", j), j))
+        k = b.fptosi(b.fadd(self.load_table(offsets, ki), b.select(ok_j, j, dconst(0.0))), I64)
+        return self.load_cell(name, k, b.not_(ok_j))
 
     def array_param(self, node):
         """The storage key of an array parameter of an inlined call, else None."""
@@ -1232,7 +1255,11 @@ class CodeGen:
         a = self.info.arrays[name]
         site = a.site
         b = self.b
-        if isinstance(site, P.ArrayLit):
+        if a.rows is not None:
+            vals = [UNDEF_VAL if e is None else self.expr(e) for row in site.elements for e in row.elements]
+            for j, v in enumerate(vals):
+                self.store_cell(name, ir.Constant(I64, j), v)
+        elif isinstance(site, P.ArrayLit):
             vals = [UNDEF_VAL if e is None else self.expr(e) for e in site.elements]
             for j, v in enumerate(vals):
                 self.store_cell(name, ir.Constant(I64, j), v)
@@ -1312,6 +1339,8 @@ class CodeGen:
     def x_Index(self, node) -> Val:
         b = self.b
         obj = node.obj
+        if isinstance(obj, P.Index) and self.table_holder(obj.obj):
+            return self.convert(self.table_read(node), self.kind(node))
         key = self.array_param(obj)
         if key is not None:
             idx = self.index_number(node.index)
