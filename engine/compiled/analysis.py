@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, renames, stereo
+from engine.compiled import arrays, named_methods, renames, stereo
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -1607,7 +1607,9 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
-    a = Analyzer(source, stereo.unstored_stereo_results(renames.split_reused_names(tree)), mode)
+    tree = named_methods.method_names_in_globals(tree)      # rewrites to constructs taken below
+    tree = stereo.unstored_stereo_results(renames.split_reused_names(tree))
+    a = Analyzer(source, tree, mode)
     decls = []
     for stmt in rest:
         if isinstance(stmt, P.FuncDecl):
