@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, named_methods, renames, stereo
+from engine.compiled import arrays, folds, named_methods, renames, stereo
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -1119,7 +1119,8 @@ class Analyzer:
         t_is_index = self.info.mode != "func" and "t" not in self.info.locals
         ranges = arrays.Ranges(t_is_index, self.constants, lambda n: resolve(self.info, self.frames, n)[0],
                                counters=self.counter_bounds, assigned=self.plain,
-                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global",
+                               remote_where=lambda n: "fn" if n in self.all_locals else (
+                                   "song" if n == "t" else "fn" if n in PARAMS else "global"),
                                monotone=self.monotone,
                                lengths={k: a.length for k, a in self.info.arrays.items()
                                         if not a.queue and not a.growable and a.rows is None and
@@ -1607,7 +1608,7 @@ def _construct_name(node) -> str:
 def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
-    tree = named_methods.method_names_in_globals(tree)      # rewrites to constructs taken below
+    tree = folds.unroll_folds(named_methods.method_names_in_globals(tree))   # rewrites to constructs taken below
     tree = stereo.unstored_stereo_results(renames.split_reused_names(tree))
     a = Analyzer(source, tree, mode)
     decls = []

@@ -1,0 +1,176 @@
+"""`rows[i].map(f).reduce(g)` over arrays of constants, unrolled into calls.
+
+Songs sum chord notes this way: `[[0,7,10],[-2,1,5],...][k].map(x=>t*m(x)%256)
+.reduce((a,b)=>a+b)`. When every array the receiver can be has the same number n of
+constant elements (a literal, or a row of a table of such literals: a row index off the
+table makes the receiver undefined and the call throw, as the unrolled `A[0]` does), the
+fold is
+    ((A) => g(g(f(A[0], 0), f(A[1], 1)), f(A[2], 2)))(receiver)
+with fresh copies of f and g. JS runs every f before the first g; the unrolled form
+interleaves them, which is the same only because f and g must be pure: arrow functions
+with expression bodies that assign nothing, create no functions and call only Math
+functions (not random) or helpers held by globals that are pure in the same sense.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from engine.compiled import parser as P
+from engine.compiled.renames import replace_nodes
+
+PURE_MATH = frozenset((
+    "abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "ceil", "cbrt", "expm1", "clz32",
+    "cos", "cosh", "exp", "floor", "fround", "hypot", "imul", "log", "log1p", "log2", "log10", "max",
+    "min", "pow", "round", "sign", "sin", "sinh", "sqrt", "tan", "tanh", "trunc", "int"))
+
+
+def copy_tree(node):
+    """A copy of `node` made of new node objects (each function literal its own)."""
+    changes = {}
+    for name in node.__slots__:
+        value = getattr(node, name)
+        if isinstance(value, P.Node):
+            changes[name] = copy_tree(value)
+        elif isinstance(value, tuple):
+            changes[name] = tuple(copy_tree(v) if isinstance(v, P.Node) else
+                                  tuple(copy_tree(x) if isinstance(x, P.Node) else x for x in v)
+                                  if isinstance(v, tuple) else v for v in value)
+    return dataclasses.replace(node, **changes)
+
+
+def _constant(node) -> bool:
+    return isinstance(node, P.Num) or isinstance(node, P.Unary) and node.op in "-+" and isinstance(node.arg, P.Num)
+
+
+def receiver_length(node, literal_of) -> int | None:
+    """n when `node` is a literal of n constants, or a row (`T[i]`) of a table whose rows
+    are all such literals of n elements; a global whose only write stores such a literal
+    (`literal_of(name)`) stands for it. Else None."""
+    def literal(n):
+        return literal_of(n.name) if isinstance(n, P.Ident) else n
+
+    def constants(lit):
+        return isinstance(lit, P.ArrayLit) and lit.elements and all(e is not None and _constant(e)
+                                                                    for e in lit.elements)
+    if constants(literal(node)):
+        return len(literal(node).elements)
+    table = literal(node.obj) if isinstance(node, P.Index) and not node.optional else None
+    if isinstance(table, P.ArrayLit) and table.elements and all(constants(r) for r in table.elements):
+        lengths = {len(r.elements) for r in table.elements}
+        return lengths.pop() if len(lengths) == 1 else None
+    return None
+
+
+class Purity:
+    """Which functions may run in any order: see the module docstring."""
+
+    def __init__(self, everywhere):
+        self.written: dict = {}
+        self.holders: dict = {}
+        self.stored: dict = {}      # name -> the value of its `name = value` writes
+        for n in everywhere:
+            if isinstance(n, (P.Assign, P.Update)):
+                first = next((x for x in P.walk(n.target) if isinstance(x, P.Ident)), None)
+                if first is not None:
+                    self.written[first.name] = self.written.get(first.name, 0) + 1
+                if isinstance(n, P.Assign) and isinstance(n.value, P.Func) and isinstance(n.target, P.Ident):
+                    self.holders.setdefault(n.target.name, []).append(n.value)
+                if isinstance(n, P.Assign) and n.op == "=" and isinstance(n.target, P.Ident):
+                    self.stored.setdefault(n.target.name, []).append(n.value)
+            elif isinstance(n, (P.VarDecl, P.Param)):
+                for x in P.walk(n):
+                    if isinstance(x, P.Ident):
+                        self.written[x.name] = 99
+        self.cache: dict = {}
+
+    def literal_of(self, name: str):
+        """The value node of the only write of the global `name`, if it is an array literal
+        (a read before it throws, as the literal's would not be reached)."""
+        values = self.stored.get(name, [])
+        if self.written.get(name) == 1 and len(values) == 1 and isinstance(values[0], P.ArrayLit):
+            return values[0]
+        return None
+
+    def pure(self, func, visiting=frozenset()) -> bool:
+        if id(func) in self.cache:
+            return self.cache[id(func)]
+        if id(func) in visiting:
+            return False
+        visiting = visiting | {id(func)}
+        ok = func.arrow and func.expression_body and not func.is_async and not func.generator and \
+            all(p.default is None and not p.rest and isinstance(p.target, P.Ident) for p in func.params)
+        for n in (P.walk(func.body) if ok else ()):
+            if isinstance(n, (P.Assign, P.Update, P.Func, P.New, P.This, P.ClassExpr)):
+                ok = False
+            elif isinstance(n, P.Call):
+                ok = not n.optional and self.pure_callee(n.callee, visiting)
+            if not ok:
+                break
+        self.cache[id(func)] = ok
+        return ok
+
+    def pure_callee(self, callee, visiting) -> bool:
+        if isinstance(callee, P.Member):
+            return isinstance(callee.obj, P.Ident) and callee.obj.name == "Math" and callee.prop in PURE_MATH
+        if not isinstance(callee, P.Ident):
+            return False
+        if callee.name in PURE_MATH:
+            return self.written.get(callee.name, 0) == 0
+        funcs = self.holders.get(callee.name, [])
+        return len(funcs) == 1 and self.written.get(callee.name) == 1 and self.pure(funcs[0], visiting)
+
+
+def _fold_parts(node):
+    """(receiver, f or None, g, initial value or None) of `X.map(f).reduce(g[, v])` or
+    `X.reduce(g[, v])`, else None."""
+    if not (isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member) and
+            node.callee.prop == "reduce" and not node.callee.optional and 1 <= len(node.args) <= 2 and
+            isinstance(node.args[0], P.Func) and not any(isinstance(a, P.Spread) for a in node.args)):
+        return None
+    obj = node.callee.obj
+    f = None
+    if isinstance(obj, P.Call) and not obj.optional and isinstance(obj.callee, P.Member) and \
+            obj.callee.prop == "map" and not obj.callee.optional and len(obj.args) == 1 and \
+            isinstance(obj.args[0], P.Func):
+        f, obj = obj.args[0], obj.callee.obj
+    return obj, f, node.args[0], (node.args[1] if len(node.args) > 1 else None)
+
+
+def unroll_folds(tree):
+    """The tree with each fold over constants (see the module docstring) unrolled."""
+    everywhere = list(P.walk(tree))
+    taken = {n.name for n in everywhere if isinstance(n, P.Ident)}
+    purity = Purity(everywhere)
+    new = {}
+
+    def fresh_name():
+        k = len(new)
+        while f"fold${k}" in taken:
+            k += 1
+        taken.add(f"fold${k}")
+        return f"fold${k}"
+
+    for node in everywhere:
+        parts = _fold_parts(node)
+        if parts is None:
+            continue
+        receiver, f, g, initial = parts
+        n = receiver_length(receiver, purity.literal_of)
+        if n is None or len(g.params) > 3 or (f is not None and len(f.params) > 2) or \
+                not purity.pure(g) or (f is not None and not purity.pure(f)):
+            continue
+        if initial is not None and not (_constant(initial) or isinstance(initial, P.Str)):
+            continue
+        pos = node.pos
+        name = fresh_name()
+        values = []
+        for k in range(n):
+            element = P.Index(pos, P.Ident(pos, name), P.Num(pos, float(k)), False)
+            values.append(element if f is None else
+                          P.Call(pos, copy_tree(f), (element, P.Num(pos, float(k))), False))
+        acc, start = (values[0], 1) if initial is None else (initial, 0)
+        for k in range(start, n):
+            acc = P.Call(pos, copy_tree(g), (acc, values[k], P.Num(pos, float(k))), False)
+        wrapper = P.Func(pos, None, (P.Param(pos, P.Ident(pos, name), None, False),), acc, True, True)
+        new[id(node)] = P.Call(pos, wrapper, (receiver,), False)
+    return replace_nodes(tree, new) if new else tree
