@@ -1,15 +1,17 @@
-"""`rows[i].map(f).reduce(g)` over arrays of constants, unrolled into calls.
+"""`rows[i].map(f).reduce(g)` and `[a, b].map(f)` unrolled into calls of pure helpers.
 
 Songs sum chord notes this way: `[[0,7,10],[-2,1,5],...][k].map(x=>t*m(x)%256)
-.reduce((a,b)=>a+b)`. When every array the receiver can be has the same number n of
-constant elements (a literal, or a row of a table of such literals: a row index off the
-table makes the receiver undefined and the call throw, as the unrolled `A[0]` does), the
-fold is
+.reduce((a,b)=>a+b)`, or map a stereo pair: `[l, r].map(x=>x^q)`. When the receiver is an
+array literal, or every array it can be has the same number n of constant elements (a
+row of a table of such literals: a row index off the table makes the receiver undefined
+and the call throw, as the unrolled `A[0]` does), the call becomes
     ((A) => g(g(f(A[0], 0), f(A[1], 1)), f(A[2], 2)))(receiver)
-with fresh copies of f and g. JS runs every f before the first g; the unrolled form
-interleaves them, which is the same only because f and g must be pure: arrow functions
-with expression bodies that assign nothing, create no functions and call only Math
-functions (not random) or helpers held by globals that are pure in the same sense.
+    ((A0, A1) => [f(A0, 0), f(A1, 1)])(a, b)
+with fresh copies of f and g (the parameters keep JS's order: the array is built before
+the first call). JS runs every f before the first g; the unrolled form interleaves them,
+which is the same only because f and g must be pure: arrow functions with expression
+bodies that assign nothing, create no functions and call only Math functions (not
+random) or helpers held by globals that are pure in the same sense.
 """
 from __future__ import annotations
 
@@ -120,31 +122,39 @@ class Purity:
         return len(funcs) == 1 and self.written.get(callee.name) == 1 and self.pure(funcs[0], visiting)
 
 
+def _map_parts(node):
+    """(receiver, f) of `X.map(f)` with f a function literal, else None."""
+    if isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member) and \
+            node.callee.prop == "map" and not node.callee.optional and len(node.args) == 1 and \
+            isinstance(node.args[0], P.Func):
+        return node.callee.obj, node.args[0]
+    return None
+
+
 def _fold_parts(node):
-    """(receiver, f or None, g, initial value or None) of `X.map(f).reduce(g[, v])` or
-    `X.reduce(g[, v])`, else None."""
+    """(receiver, f or None, g or None, initial value or None) of `X.map(f).reduce(g[, v])`,
+    `X.reduce(g[, v])` or `X.map(f)`, else None."""
     if not (isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member) and
             node.callee.prop == "reduce" and not node.callee.optional and 1 <= len(node.args) <= 2 and
             isinstance(node.args[0], P.Func) and not any(isinstance(a, P.Spread) for a in node.args)):
-        return None
-    obj = node.callee.obj
-    f = None
-    if isinstance(obj, P.Call) and not obj.optional and isinstance(obj.callee, P.Member) and \
-            obj.callee.prop == "map" and not obj.callee.optional and len(obj.args) == 1 and \
-            isinstance(obj.args[0], P.Func):
-        f, obj = obj.args[0], obj.callee.obj
+        mapped = _map_parts(node)
+        return None if mapped is None else (*mapped, None, None)
+    obj, f = node.callee.obj, None
+    mapped = _map_parts(obj)
+    if mapped is not None:
+        obj, f = mapped
     return obj, f, node.args[0], (node.args[1] if len(node.args) > 1 else None)
 
 
 def unroll_folds(tree):
-    """The tree with each fold over constants (see the module docstring) unrolled."""
+    """The tree with each fold or map over constants (see the module docstring) unrolled."""
     everywhere = list(P.walk(tree))
     taken = {n.name for n in everywhere if isinstance(n, P.Ident)}
     purity = Purity(everywhere)
     new = {}
 
     def fresh_name():
-        k = len(new)
+        k = len(taken)
         while f"fold${k}" in taken:
             k += 1
         taken.add(f"fold${k}")
@@ -155,22 +165,34 @@ def unroll_folds(tree):
         if parts is None:
             continue
         receiver, f, g, initial = parts
-        n = receiver_length(receiver, purity.literal_of)
-        if n is None or len(g.params) > 3 or (f is not None and len(f.params) > 2) or \
-                not purity.pure(g) or (f is not None and not purity.pure(f)):
+        if (g is not None and (len(g.params) > 3 or not purity.pure(g))) or \
+                (f is not None and (len(f.params) > 2 or not purity.pure(f))):
             continue
         if initial is not None and not (_constant(initial) or isinstance(initial, P.Str)):
             continue
         pos = node.pos
-        name = fresh_name()
-        values = []
-        for k in range(n):
-            element = P.Index(pos, P.Ident(pos, name), P.Num(pos, float(k)), False)
-            values.append(element if f is None else
-                          P.Call(pos, copy_tree(f), (element, P.Num(pos, float(k))), False))
-        acc, start = (values[0], 1) if initial is None else (initial, 0)
-        for k in range(start, n):
-            acc = P.Call(pos, copy_tree(g), (acc, values[k], P.Num(pos, float(k))), False)
-        wrapper = P.Func(pos, None, (P.Param(pos, P.Ident(pos, name), None, False),), acc, True, True)
-        new[id(node)] = P.Call(pos, wrapper, (receiver,), False)
+        if isinstance(receiver, P.ArrayLit) and receiver.elements and \
+                all(e is not None and not isinstance(e, P.Spread) for e in receiver.elements):
+            # every element is evaluated before the first call, as JS builds the array first
+            params = [fresh_name() for _ in receiver.elements]
+            elements = [P.Ident(pos, name) for name in params]
+            args = receiver.elements
+        else:
+            n = receiver_length(receiver, purity.literal_of)
+            if n is None:
+                continue
+            params = [fresh_name()]
+            elements = [P.Index(pos, P.Ident(pos, params[0]), P.Num(pos, float(k)), False) for k in range(n)]
+            args = (receiver,)
+        values = [e if f is None else P.Call(pos, copy_tree(f), (e, P.Num(pos, float(k))), False)
+                  for k, e in enumerate(elements)]
+        if g is None:
+            body = P.ArrayLit(pos, tuple(values))
+        else:
+            body, start = (values[0], 1) if initial is None else (initial, 0)
+            for k in range(start, len(values)):
+                body = P.Call(pos, copy_tree(g), (body, values[k], P.Num(pos, float(k))), False)
+        wrapper = P.Func(pos, None, tuple(P.Param(pos, P.Ident(pos, name), None, False) for name in params),
+                         body, True, True)
+        new[id(node)] = P.Call(pos, wrapper, tuple(args), False)
     return replace_nodes(tree, new) if new else tree

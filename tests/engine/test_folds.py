@@ -1,5 +1,5 @@
-"""`rows[i].map(f).reduce(g)` over arrays of constants, unrolled into calls of pure
-helpers (engine.compiled.folds). Compared with the reference player sample by sample
+"""`rows[i].map(f).reduce(g)` over arrays of constants and `[a, b].map(f)`, unrolled into
+calls of pure helpers (engine.compiled.folds). Compared with the reference player sample by sample
 (skipped without Node); folds that are not pure or not over constants stay refused."""
 import numpy as np
 import pytest
@@ -15,6 +15,8 @@ SONGS = [
     ("O=[[1,2,3],[4,5,6]],O[t>>12&1].reduce((s,c,i)=>s+c*i*t,0)&255", "uint8"),
     ("[3,5,7,9].map((s,i)=>sin(t*s/(i+9))).reduce((a,b)=>a+b/2)/4", "float"),
     ("[2].map(q=>t*q).reduce((a,b)=>a*b)&255", "uint8"),           # one element: no call of g
+    ("r=t>>3&127,[t*3,(r=t>>5,t*5)].map(x=>x^r)", "uint8"),          # elements first, then f: a stereo pair
+    ("[t&255,t>>2].map((x,i)=>x*(i+1)&255).reduce((a,b)=>a^b)", "uint8"),
 ]
 
 
@@ -33,7 +35,8 @@ def test_folds_match_reference(code, mode):
     "[1,2,3].map(x=>(n=x)*t).reduce((a,b)=>a+b+n)",               # f assigns: order would matter
     "[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)",               # random draws
     "[[1,2],[3]][t&1].reduce((a,b)=>a+b)",                         # rows of different lengths
-    "[1,t,3].reduce((a,b)=>a+b)",                                  # not constants
+    "q=[1,t,3],q.reduce((a,b)=>a+b)",                               # not constants, not a literal
+    "x=[t,1].map(q=>q*2),x[0]",                                   # a mapped array kept as a value
     "[1,2].reduce((a,b,i,A)=>a+A[i])",                             # uses the array
     "[1,2].map(function(x){return x*t}).reduce((a,b)=>a+b)",
     "O=[1,2],O=[3],O.reduce((a,b)=>a+b)",                          # a global written twice
@@ -41,5 +44,6 @@ def test_folds_match_reference(code, mode):
 def test_other_folds_stay_refused(code):
     with pytest.raises(NotCompiledError) as e:
         check_song(code, "uint8")
-    assert "reduce" in e.value.construct or "map" in e.value.construct
+    c = e.value.construct
+    assert "reduce" in c or "map" in c or "array of computed values used as a value" in c
     assert e.value.position is not None
