@@ -146,6 +146,7 @@ class SongInfo:
     numeric_singletons: set = field(default_factory=set)    # id(`[x]`) read as the number x
     stereo_calls: set = field(default_factory=set)          # id(call) inlined as the song's result
     chosen_math_calls: dict = field(default_factory=dict)   # id(`(c?sin:cos)(x)`) -> (Math names)
+    number_row_tables: set = field(default_factory=set)     # id(`[[..],v][i]`) whose row v is a number
 
     @property
     def random_offset(self) -> int:
@@ -765,6 +766,7 @@ class Analyzer:
         for _ in range(20):
             self.changed = False
             self.info.kinds = {}
+            self.info.number_row_tables = set()     # decided again with this pass's kinds
             self.inlined_nodes = 0
             self.increments = {name: 0 for name in self.counter_starts}
             self.deferred = []
@@ -1426,13 +1428,10 @@ class Analyzer:
         if self.array_holder(obj):
             self.index_kind(self.expr(node.index), node.index)
             return _with_undef(self.info.array_kinds.get(obj.name, UNDEF), True)
-        if arrays.is_nested_table(obj, const_number):
+        if arrays.is_nested_table(obj, const_number) and self.number_rows(obj):
             k = None
             for row in obj.obj.elements:
                 if arrays.is_scalar_row(row):
-                    sk = self.expr(row)
-                    if sk.base not in ("num", "bool", "numbool") or sk.undef:
-                        raise self.refuse("a value that is sometimes an array or string and sometimes not", row)
                     continue
                 rk = self.array_elements(row)
                 k = rk if k is None else k.join(rk)
@@ -1457,6 +1456,18 @@ class Analyzer:
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
         raise self.refuse("indexing " + _construct_name(obj), node)
+
+    def number_rows(self, table) -> bool:
+        """Are the rows of a nested table that are not array literals numbers (never
+        undefined)? If not, the table is an array of values like any other."""
+        rows = arrays.scalar_rows(table)
+        if not rows:
+            return True
+        kinds = [self.expr(r) for r in rows]
+        ok = all(k.base in ("num", "bool", "numbool") and not k.undef for k in kinds)
+        if ok:
+            self.info.number_row_tables.add(id(table))
+        return ok
 
     def index_kind(self, k: Kind, node) -> None:
         """Numbers index elements; so does a one-character string, by its text (codegen

@@ -317,7 +317,8 @@ class Ranges:
 
 def is_scalar_row(node) -> bool:
     """A row of a table that is not an array literal: a number read with [j] gives
-    undefined (analysis checks that it is a number: a string would give characters)."""
+    undefined. Analysis takes the table as such only when these rows are numbers
+    (SongInfo.number_row_tables); otherwise it is an array of values like any other."""
     return node is not None and not isinstance(node, (P.ArrayLit, P.Spread, P.Str, P.Template, P.Func,
                                                       P.ObjectLit))
 
@@ -336,6 +337,11 @@ def is_nested_table(node, const_number) -> bool:
            for e in r.elements):
         return False
     return any(is_scalar_row(r) or is_computed_literal(r, const_number) for r in rows)
+
+
+def scalar_rows(node) -> list:
+    """The rows of a nested table (is_nested_table) that are not array literals."""
+    return [r for r in node.obj.elements if is_scalar_row(r)]
 
 
 # -- queues: `A.shift()` / `A.push(v)` on a holder (a delay line that rotates)

@@ -1348,7 +1348,8 @@ class CodeGen:
             return self.convert(self.load_cell(key, k, b.not_(ok)), self.kind(node))
         if self.array_holder(obj):
             return self.array_read(node)
-        if arrays.is_nested_table(obj, const_number):
+        if arrays.is_nested_table(obj, const_number) and (
+                not arrays.scalar_rows(obj) or id(obj) in self.info.number_row_tables):
             return self.nested_table_read(node)
         if not isinstance(obj, (P.Str, P.ArrayLit)):
             v = self.expr(obj)

@@ -91,6 +91,7 @@ def test_chosen_calls_outside_the_subset_stay_refused(code, construct):
 TABLES_WITH_NUMBER_ROWS = [
     ("v=-9e9,t*2**([[14,9,6,4],[16,11,7,4],v][t>>12&3][t>>10&3]/12)&255", "uint8"),   # v[j]: undefined
     ("[[t,1],5,[2,t>>3]][t>>11&3][t>>9&1]", "uint8"),              # row 3 missing: TypeError, NaN
+    ("[a=[6,6,11],a,[7,7,6]][t>>12&3][t>>10&3]*t", "uint8"),         # rows held by a global
 ]
 
 
@@ -100,7 +101,7 @@ def test_tables_with_number_rows_match_reference(code, mode):
 
 
 @pytest.mark.parametrize("code,construct", [
-    ("v='abc',[[1,2],v][t&1][t>>1&1]", "a value that is sometimes an array or string and sometimes not"),
+    ("v='abc',[[1,2],v][t>>9&1][t>>8&1]*t", "a value that is sometimes a string and sometimes an array"),
     ("x=t&2?5:undefined,[[1,2],x][t&1][0]", "a value that is sometimes an array or string and sometimes not"),
 ])
 def test_tables_with_other_rows_stay_refused(code, construct):
