@@ -1,11 +1,12 @@
 """A global that holds one kind of value first and another later in each sample.
 
-Songs write `kick=pan=>..., kick=[kick(0),kick(1)], ... kick[0] ...` or
-`bass=<number>, bass=[bass,bass*1.3]`: from one comma item to the next the global holds
-a function (or a number), after that an array. The compiled tier gives each global one
+Songs write `kick=pan=>..., kick=[kick(0),kick(1)], ... kick[0] ...`,
+`bass=<number>, bass=[bass,bass*1.3]` or `q=[1,2,3], q=q[t>>9&3]`: from one comma item to
+the next the global holds a function (or a number, or an array), after that an array (or
+a number). The compiled tier gives each global one
 kind of value, so `split_reused_names` renames the first part: the assignments before
 the last one and the reads after the first up to (and inside) the last one; a helper's
-part ends at the next assignment. That is exact when nothing else can see the global
+or an array's part ends at the next assignment. That is exact when nothing else can see the global
 while it holds the first value: the assignments are top-level comma items and the only
 writes of the name, no property access (`this.kick`) names it, and no function the items
 in between can call reads it (such reads stay with the second value).
@@ -137,8 +138,8 @@ def split_reused_names(tree):
             continue
         if any(isinstance(items[k].value, P.Func) for k in later):
             continue
-        if isinstance(item.value, P.Func):
-            j = later[0]          # the helper's part ends at the next assignment
+        if isinstance(item.value, (P.Func, P.ArrayLit)):
+            j = later[0]          # the helper's (or array's) part ends at the next assignment
         elif isinstance(items[later[-1]].value, P.ArrayLit):
             j = later[-1]         # everything before the array
         else:

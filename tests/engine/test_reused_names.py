@@ -18,6 +18,7 @@ SONGS = [
     ("e=x=>x/2,k=p=>e(t*p)&255,k=[k(1),k(3)],o=q=>k[q]/128-1,[o(0),o(1)]", "float"),
     ("t?y=k[0]:y=0,k=p=>t*p,k=[k(2),k(3)],k[0]&y", "uint8"),        # a read before: last sample's array
     ("c=o=>t*o,c=c(2)+c(3),d=c&255,c=d*2,c", "uint8"),               # helper, then numbers
+    ("q=[1.05,0,1.5,t&7],q=q[(t>>9)%q.length]*t,q&255", "uint8"),     # an array, then a number
 ]
 
 
