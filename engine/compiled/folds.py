@@ -1,17 +1,20 @@
-"""`rows[i].map(f).reduce(g)` and `[a, b].map(f)` unrolled into calls of pure helpers.
+"""`rows[i].map(f).reduce(g)`, `[a, b].map(f)`, `Array.from({length: N}, f)` unrolled.
 
 Songs sum chord notes this way: `[[0,7,10],[-2,1,5],...][k].map(x=>t*m(x)%256)
-.reduce((a,b)=>a+b)`, or map a stereo pair: `[l, r].map(x=>x^q)`. When the receiver is an
-array literal, or every array it can be has the same number n of constant elements (a
-row of a table of such literals: a row index off the table makes the receiver undefined
-and the call throw, as the unrolled `A[0]` does), the call becomes
+.reduce((a,b)=>a+b)`, map a stereo pair: `[l, r].map(x=>x^q)`, or build tables of N
+computed values. When the receiver is an array literal, an array made from constants
+(`Array(N).fill(c)`, `[...Array(N).keys()]`, the N undefined of `Array.from`), or every
+array it can be has the same number n of constant elements (a row of a table of such
+literals: a row index off the table makes the receiver undefined and the call throw, as
+the unrolled `A[0]` does), the call becomes calls of fresh copies of f and g:
     ((A) => g(g(f(A[0], 0), f(A[1], 1)), f(A[2], 2)))(receiver)
-    ((A0, A1) => [f(A0, 0), f(A1, 1)])(a, b)
-with fresh copies of f and g (the parameters keep JS's order: the array is built before
-the first call). JS runs every f before the first g; the unrolled form interleaves them,
-which is the same only because f and g must be pure: arrow functions with expression
-bodies that assign nothing, create no functions and call only Math functions (not
-random) or helpers held by globals that are pure in the same sense.
+    ((A0, A1) => [f(A0, 0), f(A1, 1)])(a, b)            (JS builds the array first)
+    [f(undefined, 0), f(undefined, 1), ...]              (a comma sequence if unused)
+Each call keeps JS's order except with both f and g: JS runs every f before the first g,
+the unrolled form interleaves them, which is the same only because f and g must then be
+pure: arrow functions with expression bodies that assign nothing, create no functions
+and call only Math functions (not random) or helpers held by globals that are pure in
+the same sense.
 """
 from __future__ import annotations
 
@@ -122,12 +125,19 @@ class Purity:
         return len(funcs) == 1 and self.written.get(callee.name) == 1 and self.pure(funcs[0], visiting)
 
 
+MAX_UNROLLED = 64      # elements of a receiver made by Array(N) / Array.from
+
+
 def _map_parts(node):
-    """(receiver, f) of `X.map(f)` with f a function literal, else None."""
+    """(receiver, f) of `X.map(f)` or `Array.from({length: N}, f)` (receiver: the node
+    itself), with f a function literal, else None."""
     if isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member) and \
-            node.callee.prop == "map" and not node.callee.optional and len(node.args) == 1 and \
-            isinstance(node.args[0], P.Func):
-        return node.callee.obj, node.args[0]
+            not node.callee.optional and len(node.args) in (1, 2) and isinstance(node.args[-1], P.Func):
+        if node.callee.prop == "map" and len(node.args) == 1:
+            return node.callee.obj, node.args[0]
+        if node.callee.prop == "from" and isinstance(node.callee.obj, P.Ident) and \
+                node.callee.obj.name == "Array" and len(node.args) == 2:
+            return node, node.args[1]
     return None
 
 
@@ -146,11 +156,60 @@ def _fold_parts(node):
     return obj, f, node.args[0], (node.args[1] if len(node.args) > 1 else None)
 
 
+def _made_length(node) -> int | None:
+    """N of `Array(N)` / `new Array(N)` with N a small integer literal, else None."""
+    if isinstance(node, (P.Call, P.New)) and isinstance(node.callee, P.Ident) and node.callee.name == "Array" \
+            and len(node.args) == 1 and isinstance(node.args[0], P.Num) and not getattr(node, "optional", False):
+        n = node.args[0].value
+        if n == int(n) and 1 <= n <= MAX_UNROLLED:
+            return int(n)
+    return None
+
+
+def made_elements(node, pos):
+    """The elements (new nodes) of an array made without side effects from constants:
+    `Array(N).fill(c)` (c a constant or absent: undefined), `[...Array(N).keys()]`,
+    `Array.from({length: N}, f)` (undefined, f maps them); else None."""
+    if isinstance(node, P.Call) and isinstance(node.callee, P.Member) and not node.optional and \
+            not node.callee.optional and node.callee.prop == "fill" and len(node.args) <= 1:
+        n = _made_length(node.callee.obj)
+        if n is not None and (not node.args or _constant(node.args[0])):
+            return [copy_tree(node.args[0]) if node.args else P.Ident(pos, "undefined") for _ in range(n)]
+    if isinstance(node, P.ArrayLit) and len(node.elements) == 1 and isinstance(node.elements[0], P.Spread):
+        keys = node.elements[0].arg
+        if isinstance(keys, P.Call) and not keys.optional and not keys.args and isinstance(keys.callee, P.Member) \
+                and keys.callee.prop == "keys" and not keys.callee.optional:
+            n = _made_length(keys.callee.obj)
+            if n is not None:
+                return [P.Num(pos, float(k)) for k in range(n)]
+    if isinstance(node, P.Call) and isinstance(node.callee, P.Member) and node.callee.prop == "from" and \
+            len(node.args) == 2 and isinstance(node.args[0], P.ObjectLit) and len(node.args[0].props) == 1:
+        key, value = node.args[0].props[0]
+        if key == "length" and isinstance(value, P.Num) and value.value == int(value.value) and \
+                1 <= value.value <= MAX_UNROLLED:
+            return [P.Ident(pos, "undefined") for _ in range(int(value.value))]
+    return None
+
+
+def discarded_nodes(everywhere) -> set:
+    """ids of expressions whose value is not used: comma items but the last, statements."""
+    out = set()
+    for n in everywhere:
+        if isinstance(n, P.Sequence):
+            out.update(id(e) for e in n.exprs[:-1])
+        elif isinstance(n, P.ExprStmt):
+            out.add(id(n.expr))
+        elif isinstance(n, P.For):
+            out.update(id(e) for e in (n.init, n.update) if e is not None)
+    return out
+
+
 def unroll_folds(tree):
-    """The tree with each fold or map over constants (see the module docstring) unrolled."""
+    """The tree with each fold or map (see the module docstring) unrolled."""
     everywhere = list(P.walk(tree))
     taken = {n.name for n in everywhere if isinstance(n, P.Ident)}
     purity = Purity(everywhere)
+    discarded = discarded_nodes(everywhere)
     new = {}
 
     def fresh_name():
@@ -162,16 +221,20 @@ def unroll_folds(tree):
 
     for node in everywhere:
         parts = _fold_parts(node)
-        if parts is None:
+        if parts is None or purity.written.get("Array", 0) or purity.written.get("undefined", 0):
             continue
         receiver, f, g, initial = parts
-        if (g is not None and (len(g.params) > 3 or not purity.pure(g))) or \
-                (f is not None and (len(f.params) > 2 or not purity.pure(f))):
+        if (g is not None and len(g.params) > 3) or (f is not None and len(f.params) > 2):
             continue
+        if f is not None and g is not None and not (purity.pure(f) and purity.pure(g)):
+            continue          # unrolled, the calls of f and g interleave
         if initial is not None and not (_constant(initial) or isinstance(initial, P.Str)):
             continue
         pos = node.pos
-        if isinstance(receiver, P.ArrayLit) and receiver.elements and \
+        made = made_elements(receiver, pos)
+        if made is not None:
+            params, elements, args = [], made, ()
+        elif isinstance(receiver, P.ArrayLit) and receiver.elements and \
                 all(e is not None and not isinstance(e, P.Spread) for e in receiver.elements):
             # every element is evaluated before the first call, as JS builds the array first
             params = [fresh_name() for _ in receiver.elements]
@@ -187,11 +250,14 @@ def unroll_folds(tree):
         values = [e if f is None else P.Call(pos, copy_tree(f), (e, P.Num(pos, float(k))), False)
                   for k, e in enumerate(elements)]
         if g is None:
-            body = P.ArrayLit(pos, tuple(values))
+            body = P.Sequence(pos, tuple(values)) if id(node) in discarded else P.ArrayLit(pos, tuple(values))
         else:
             body, start = (values[0], 1) if initial is None else (initial, 0)
             for k in range(start, len(values)):
                 body = P.Call(pos, copy_tree(g), (body, values[k], P.Num(pos, float(k))), False)
+        if not params:            # nothing to evaluate first: the values stand in place
+            new[id(node)] = body
+            continue
         wrapper = P.Func(pos, None, tuple(P.Param(pos, P.Ident(pos, name), None, False) for name in params),
                          body, True, True)
         new[id(node)] = P.Call(pos, wrapper, tuple(args), False)

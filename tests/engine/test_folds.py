@@ -17,6 +17,10 @@ SONGS = [
     ("[2].map(q=>t*q).reduce((a,b)=>a*b)&255", "uint8"),           # one element: no call of g
     ("r=t>>3&127,[t*3,(r=t>>5,t*5)].map(x=>x^r)", "uint8"),          # elements first, then f: a stereo pair
     ("[t&255,t>>2].map((x,i)=>x*(i+1)&255).reduce((a,b)=>a^b)", "uint8"),
+    ("o=0,Array(5).fill().map((e,i)=>o+=(t>>i)&7),o*5", "uint8"),        # unused: calls in order
+    ("p=Array.from({length:12},(_,i)=>2**(i/12)),t*p[t>>12&15]&255", "uint8"),
+    ("[...Array(4).keys()].map(k=>t>>k).reduce((a,b)=>a^b)&255", "uint8"),
+    ("q=new Array(3).fill(2).map((x,i)=>x*random()),q[t&3]", "float"),   # random: one f after the other
 ]
 
 
@@ -33,7 +37,9 @@ def test_folds_match_reference(code, mode):
 
 @pytest.mark.parametrize("code", [
     "[1,2,3].map(x=>(n=x)*t).reduce((a,b)=>a+b+n)",               # f assigns: order would matter
-    "[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)",               # random draws
+    "[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)",               # random draws between f and g
+    "Array(t&3).fill(0).map(x=>x+1)[0]",                            # length not a constant
+    "Array.from({length:99},(_,i)=>i*t)[t&63]",                     # too long to unroll
     "[[1,2],[3]][t&1].reduce((a,b)=>a+b)",                         # rows of different lengths
     "q=[1,t,3],q.reduce((a,b)=>a+b)",                               # not constants, not a literal
     "x=[t,1].map(q=>q*2),x[0]",                                   # a mapped array kept as a value
@@ -45,5 +51,5 @@ def test_other_folds_stay_refused(code):
     with pytest.raises(NotCompiledError) as e:
         check_song(code, "uint8")
     c = e.value.construct
-    assert "reduce" in c or "map" in c or "array of computed values used as a value" in c
+    assert "reduce" in c or "map" in c or "Array.from" in c or "array of computed values used as a value" in c
     assert e.value.position is not None
