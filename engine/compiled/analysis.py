@@ -295,6 +295,13 @@ def inlined_callee(info, frames, callee, global_member):
     return None
 
 
+def stored_constant_pair(node) -> bool:
+    """`name = [c0, c1, ...]` (constants or holes) as the song's value: the global keeps
+    the constant array, the player sees stereo (c0, c1)."""
+    return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.ArrayLit) and \
+        all(e is None or const_number(e) is not None for e in node.value.elements)
+
+
 def const_number(node) -> float | None:
     """The value of a numeric literal, possibly negated (`-7`), or of arithmetic on literals
     only (`12+12`: engine.compiled.static_values.literal_value), else None."""
@@ -804,8 +811,11 @@ class Analyzer:
             return
         if isinstance(node, P.Conditional):
             self.truthy(self.expr(node.test), node.test)
-            self.result(node.cons)
-            self.result(node.alt)
+            for branch in self.branch_order(node):
+                self.result(branch)
+            return
+        if stored_constant_pair(node):
+            self.expr(node)          # `l = [8, 8, 8, 16]` as the song's value: stereo 8, 8
             return
         callee = self.result_callee(node)
         if callee is not None:
@@ -1188,8 +1198,8 @@ class Analyzer:
                 # the left side of &&, ||, ?? is a value: its truth picks the branch
                 if isinstance(node, P.Conditional):
                     self.truthy(self.expr(node.test), node.test)
-                    self.expr(node.cons, discard=True)
-                    self.expr(node.alt, discard=True)
+                    for branch in self.branch_order(node):
+                        self.expr(branch, discard=True)
                 else:
                     k = self.expr(node.left)
                     if node.op != "??":
@@ -1244,9 +1254,18 @@ class Analyzer:
 
     def x_Conditional(self, node) -> Kind:
         self.truthy(self.expr(node.test), node.test)
-        a = self.expr(node.cons)
-        b = self.expr(node.alt)
+        a, b = (self.expr(branch) for branch in self.branch_order(node))
         return a.join(b)
+
+    def branch_order(self, node) -> tuple:
+        """The branches of `?:` in the order to analyze them: `t ? use : init` (the song's
+        t as the test) sets its globals up in the branch written second; analyzing it
+        first gives the reads their kinds in the first pass (kinds do not depend on the
+        order; which refusal comes first does)."""
+        test = node.test
+        if isinstance(test, P.Ident) and test.name == "t" and resolve(self.info, self.frames, "t")[0] == "song":
+            return node.alt, node.cons
+        return node.cons, node.alt
 
     def x_Logical(self, node) -> Kind:
         a = self.expr(node.left)

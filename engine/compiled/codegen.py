@@ -26,7 +26,7 @@ import llvmlite.ir as ir
 from engine.compiled import arrays, integers, parser as P
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
-    bound_parameter, is_array_definition,
+    bound_parameter, is_array_definition, stored_constant_pair,
     defined_function, function_definitions)
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
@@ -520,6 +520,12 @@ class CodeGen:
             return tuple(out)
         if isinstance(node, P.Call) and id(node) in self.info.stereo_calls:
             return self.inlined_function_call(node, stereo=True)
+        if stored_constant_pair(node):
+            self.expr(node)
+            elements = node.value.elements
+            chan = [const_number(elements[k]) if k < len(elements) and elements[k] is not None else NAN
+                    for k in (0, 1)]
+            return dconst(chan[0]), dconst(chan[1]), TRUE
         d = self.to_number(self.expr(node))
         return d, d, FALSE
 

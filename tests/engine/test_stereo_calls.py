@@ -42,3 +42,11 @@ def test_arrays_returned_elsewhere_stay_refused(code, construct):
         check_song(code, "uint8")
     assert construct in e.value.construct
     assert e.value.position is not None
+
+
+@pytest.mark.parametrize("code,mode", [
+    ("t?(l[t>>10&3]*t&255)/128-1:(s=3,l=[8,8,4,16])", "float"),     # t=0: stereo (8, 8) from the store
+    ("t?(m[t>>9&3]*t&255)/128-1:(m=[0,3,7,10],1)", "float"),        # `t ? use : init`: init analyzed first
+])
+def test_constant_pairs_and_init_branches_match_reference(code, mode):
+    test_stereo_calls_match_reference(code, mode)
