@@ -1004,16 +1004,25 @@ class Analyzer:
         nodes = list(P.walk(self.info.tree))
         for func in self.declarations:
             nodes.extend(P.walk(func))
+        holders = renames.function_holders(nodes)
+        for func in self.declarations:
+            holders.setdefault(func.name, []).append(func)
         for name, a in self.info.arrays.items():
             if a.rows is not None or not any(arrays.queue_call(n, name) for n in nodes):
                 continue
             if a.growable:
                 raise self.refuse(f"shift()/push() of {name}, an array that writes grow", a.assign)
-            bad = arrays.unpaired_push(nodes, name, self.is_math_call)
+            bad = arrays.unpaired_push(nodes, name, lambda c, name=name: self.is_math_call(c) or
+                                       self.cannot_reach(c, name, holders))
             if bad is not None:
                 raise self.refuse(f"{name}.push(v) other than right after a sure {name}.shift() in the same "
                                   f"comma sequence", bad)
             a.queue = True
+
+    def cannot_reach(self, call, name: str, holders) -> bool:
+        """Can the helpers `call` may run never name `name` (renames.names_in_callable_code)?"""
+        names = renames.names_in_callable_code([call], holders)
+        return names is not None and name not in names
 
     def is_math_alias_definition(self, node) -> bool:
         return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \

@@ -387,8 +387,17 @@ def _calls_after(node, after_pos: int, is_math_call, skip=None) -> bool:
 
 
 def unpaired_push(tree_nodes, name: str, is_math_call):
-    """The first `name.push(...)` not paired with an earlier sure `name.shift()`, or None."""
+    """The first `name.push(...)` not paired with an earlier sure `name.shift()` (an item
+    before it in a comma sequence, or inside its own argument: `A.push(A.shift()/2)`), or
+    None. `is_math_call(call)`: the call cannot shift or push (a Math function, or a
+    helper whose code never names the array)."""
     paired = set()
+    for n in tree_nodes:          # the shift inside the pushed value runs before the push
+        if queue_call(n, name) == "push" and len(n.args) == 1:
+            shifts = [x for x in P.walk(n.args[0]) if queue_call(x, name) == "shift"]
+            if len(shifts) == 1 and _surely_runs(n.args[0], shifts[0]) and \
+                    not _calls_after(n.args[0], shifts[0].pos, is_math_call, skip=shifts[0]):
+                paired.add(id(n))
     for seq in tree_nodes:
         if not isinstance(seq, P.Sequence):
             continue

@@ -55,7 +55,7 @@ def _assigned_ident(item, name):
         item.target.name == name
 
 
-def _function_holders(nodes) -> dict:
+def function_holders(nodes) -> dict:
     """{name: [Func literals]} for every `name = <literal>` and `x.name = <literal>`."""
     out: dict = {}
     for n in nodes:
@@ -115,7 +115,7 @@ def split_reused_names(tree):
     everywhere = list(P.walk(tree))
     taken = {n.name for n in everywhere if isinstance(n, P.Ident)}
     members = {n.prop for n in everywhere if isinstance(n, P.Member)}
-    holders = _function_holders(everywhere)
+    holders = function_holders(everywhere)
     writes: dict = {}
     for n in everywhere:
         if isinstance(n, (P.Assign, P.Update)):

@@ -43,3 +43,25 @@ def test_unproven_writes_stay_refused(code):
     with pytest.raises(NotCompiledError) as e:
         check_song(code, "uint8")
     assert "where i is not provably an integer" in e.value.construct
+
+
+QUEUES = [
+    ("t?0:a=Array(n=300).fill(0),v=x=>sin(x/9),x=a.shift(),y=v(t)*64+64,a.push(y/3-a[n/2]/4),x", "float"),
+    ("t||(a=Array(200).fill(0)),s=x=>sin(x/7),a.push(s(t)+a.shift()/2),a[199]", "float"),   # shift in the value
+]
+
+
+@pytest.mark.parametrize("code,mode", QUEUES)
+def test_queues_with_helper_calls_match_reference(code, mode):
+    test_proven_writes_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code", [
+    "a=Array(9).fill(0),g=x=>a.push(x),a.shift(),g(1),a.push(t),a[0]",   # a helper that pushes
+    "a=Array(9).fill(0),a.push(a.shift()+a.shift()),a[0]",
+    "a=Array(9).fill(0),a.push(t&1?a.shift():0),a[0]",                    # the shift may not run
+])
+def test_unpaired_pushes_stay_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert "push(v) other than right after a sure" in e.value.construct
