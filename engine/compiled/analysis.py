@@ -817,6 +817,9 @@ class Analyzer:
         if stored_constant_pair(node):
             self.expr(node)          # `l = [8, 8, 8, 16]` as the song's value: stereo 8, 8
             return
+        if self.is_array_definition(node):
+            self.expr(node, discard=True)    # `A = Array(n).fill(0)` as the value: stereo A[0], A[1]
+            return
         callee = self.result_callee(node)
         if callee is not None:
             for a in node.args:

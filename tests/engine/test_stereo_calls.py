@@ -50,3 +50,11 @@ def test_arrays_returned_elsewhere_stay_refused(code, construct):
 ])
 def test_constant_pairs_and_init_branches_match_reference(code, mode):
     test_stereo_calls_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code,mode", [
+    ("t?(x=sin(t/9)+a[t%l]/2,a[t%l]=x,x/2):a=Array(l=300).fill(.25)", "float"),   # t=0: stereo (.25, .25)
+    ("t?0:a=Array(1).fill(t-1)", "uint8"),                                          # a[1] undefined: holds
+])
+def test_array_made_as_the_result_matches_reference(code, mode):
+    test_stereo_calls_match_reference(code, mode)
