@@ -901,7 +901,8 @@ class Analyzer:
         for name, value in self.static.constant_globals().items():
             self.constants.setdefault(name, value)
         self.plain = arrays.plain_assignments(nodes)
-        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
+        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number,
+                                                                 stereo.result_nodes(self.info.tree))
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
         self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS

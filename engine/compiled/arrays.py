@@ -438,10 +438,15 @@ def _is_singleton(node, const_number) -> bool:
         not isinstance(node.elements[0], (P.Str, P.ArrayLit))
 
 
-def numeric_singletons(tree_nodes, const_number) -> set:
+def numeric_singletons(tree_nodes, const_number, results=()) -> set:
     """ids of one-element array literals of a computed value that an arithmetic operator
-    converts right away: an operand itself, or an element of a literal indexed as an operand."""
+    converts right away: an operand itself, or an element of a literal indexed as an
+    operand; or an element of the song's stereo result (`results`: the nodes whose value
+    is the song's value; the player converts each channel with ToNumber)."""
     out = set()
+    for r in results:
+        if isinstance(r, P.ArrayLit):
+            out.update(id(e) for e in r.elements[:2] if _is_singleton(e, const_number))
     for n in tree_nodes:
         if isinstance(n, P.Binary) and n.op in TO_NUMBER_BINARY:
             operands = (n.left, n.right)
