@@ -906,12 +906,19 @@ class Analyzer:
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
         self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
-        harmless = lambda c: arrays.fill_call_parts(c) is not None or \
-            arrays.array_constructor_length(c) is not None      # noqa: E731
+        function_holders = renames.function_holders(nodes)
+        for func in self.declarations:
+            function_holders.setdefault(func.name, []).append(func)
+
+        def harmless(call, name):
+            """A call that cannot increment the counter `name` before its reset."""
+            return arrays.fill_call_parts(call) is not None or arrays.array_constructor_length(call) is not None \
+                or self.math_function_named(call.callee) is not None or \
+                self.cannot_reach(call, name, function_holders)
         self.counter_starts = {
             name: start for name, start in arrays.counter_candidates(nodes).items()
             if name not in self.all_locals and name not in PARAMS and
-            arrays.reset_every_sample(self.info.tree, name, harmless)}
+            arrays.reset_every_sample(self.info.tree, name, lambda c, name=name: harmless(c, name))}
         holders = arrays.holder_assignments(nodes, const_number)
         written = {n.target.obj.name for n in nodes if isinstance(n, (P.Assign, P.Update)) and
                    isinstance(n.target, P.Index) and isinstance(n.target.obj, P.Ident)}

@@ -65,3 +65,18 @@ def test_unpaired_pushes_stay_refused(code):
     with pytest.raises(NotCompiledError) as e:
         check_song(code, "uint8")
     assert "push(v) other than right after a sure" in e.value.construct
+
+
+@pytest.mark.parametrize("code,mode", [
+    # Math calls and helpers that never name the counter may run before its reset
+    ("b=sin(t/99),g=x=>x*2,y=g(t),t?0:z=[],n=0,lpf=(a,c)=>(k=n++,z[k]??=0,z[k]+=(a-z[k])*c),"
+     "lpf(b,.1)+lpf(y&1,.3)", "float"),
+])
+def test_counters_reset_after_harmless_calls_match_reference(code, mode):
+    test_proven_writes_match_reference(code, mode)
+
+
+def test_counter_incremented_before_its_reset_stays_refused():
+    with pytest.raises(NotCompiledError) as e:
+        check_song("t?0:z=[],f=()=>n++,f(),n=0,lpf=a=>(k=n++,z[k]=a),lpf(t)", "uint8")
+    assert "where i is not provably an integer" in e.value.construct
