@@ -328,6 +328,7 @@ class Analyzer:
         self.constants: dict = {}     # globals assigned one constant only (engine.compiled.arrays)
         self.plain: dict = {}         # globals assigned only by plain `=` -> the values
         self.monotone: set = set()    # globals only set to integers >= 0 and incremented
+        self.pristine_t: set = set()  # reads of t before the song assigns it
         self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
         self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
         self.increments: dict = {}
@@ -906,6 +907,7 @@ class Analyzer:
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
         self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
+        self.pristine_t = arrays.pristine_t_reads(self.info.tree) if self.info.mode != "func" else set()
         function_holders = renames.function_holders(nodes)
         for func in self.declarations:
             function_holders.setdefault(func.name, []).append(func)
@@ -1153,7 +1155,7 @@ class Analyzer:
                                counters=self.counter_bounds, assigned=self.plain,
                                remote_where=lambda n: "fn" if n in self.all_locals else (
                                    "song" if n == "t" else "fn" if n in PARAMS else "global"),
-                               monotone=self.monotone,
+                               monotone=self.monotone, pristine_t=self.pristine_t,
                                lengths={k: a.length for k, a in self.info.arrays.items()
                                         if not a.queue and not a.growable and a.rows is None and
                                         a.assign is not None})

@@ -180,6 +180,28 @@ def counter_candidates(tree_nodes) -> dict:
     return {k: v for k, v in consts.items() if k in increments and k not in spoiled}
 
 
+def pristine_t_reads(tree) -> set:
+    """ids of reads of the song's t, outside functions, in the top-level comma items before
+    the first one that assigns t (`dc=t, ..., t+=x`): there t is still the sample index."""
+    items = tree.exprs if isinstance(tree, P.Sequence) else (tree,)
+    out = set()
+    for item in items:
+        stack, reads, writes = [item], [], False
+        while stack:
+            n = stack.pop()
+            if isinstance(n, P.Func):
+                continue
+            if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and n.target.name == "t":
+                writes = True
+            elif isinstance(n, P.Ident) and n.name == "t":
+                reads.append(n)
+            stack.extend(P.children(n))
+        if writes:
+            break
+        out.update(id(n) for n in reads)
+    return out
+
+
 def monotone_counters(tree_nodes) -> set:
     """Globals only ever set to a non-negative integer literal (`x = 0`, `this.x ??= 0`)
     or incremented (`x++`, `++x`): whatever a read that succeeds gives is an integer from 0
@@ -231,12 +253,14 @@ class Ranges:
     constants, globals assigned only one constant, call counters (`counters`: name ->
     largest value) and globals assigned only plain values (`assigned`: name -> values,
     read wherever they were assigned: their names go through `remote_where`), monotone
-    counters (`monotone`: names, see monotone_counters) and the static lengths of holders'
-    arrays (`lengths`: name -> length, for `A.length`)."""
+    counters (`monotone`: names, see monotone_counters), the static lengths of holders'
+    arrays (`lengths`: name -> length, for `A.length`) and the reads of t that come before
+    the song assigns it (`pristine_t`: node ids)."""
 
     def __init__(self, t_is_index: bool, constants: dict, where, counters=None, assigned=None,
-                 remote_where=None, monotone=frozenset(), lengths=None):
+                 remote_where=None, monotone=frozenset(), lengths=None, pristine_t=frozenset()):
         self.t_is_index = t_is_index
+        self.pristine_t = pristine_t     # reads of t before the song assigns it (pristine_t_reads)
         self.monotone = monotone
         self.lengths = lengths or {}
         self.constants = constants
@@ -253,7 +277,7 @@ class Ranges:
             return (v, v) if v == math.floor(v) and abs(v) <= MAX_SAFE_INTEGER else None
         if isinstance(node, P.Ident):
             kind = self.where(node.name)
-            if node.name == "t" and kind in ("song", "capture") and self.t_is_index:
+            if node.name == "t" and kind in ("song", "capture") and (self.t_is_index or id(node) in self.pristine_t):
                 return (0.0, T_LIMIT)
             if kind == "global" and node.name in self.constants:
                 return self.bounds(P.Num(node.pos, self.constants[node.name]))

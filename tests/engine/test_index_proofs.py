@@ -80,3 +80,14 @@ def test_counter_incremented_before_its_reset_stays_refused():
     with pytest.raises(NotCompiledError) as e:
         check_song("t?0:z=[],f=()=>n++,f(),n=0,lpf=a=>(k=n++,z[k]=a),lpf(t)", "uint8")
     assert "where i is not provably an integer" in e.value.construct
+
+
+def test_index_from_t_read_before_the_song_changes_t_matches_reference():
+    test_proven_writes_match_reference(
+        "dc=t,t?0:b=Array(len=500).fill(0),t+=sin(t),b[dc%len]=b[(dc+1)%len]/2+(t&63),b[dc%len]", "uint8")
+
+
+def test_index_from_t_read_after_the_song_changes_t_stays_refused():
+    with pytest.raises(NotCompiledError) as e:
+        check_song("t+=.5,dc=t,t?0:b=Array(9).fill(0),b[dc%9]=1,b[0]", "uint8")
+    assert "where i is not provably an integer" in e.value.construct
