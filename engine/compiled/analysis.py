@@ -821,6 +821,8 @@ class Analyzer:
         if self.is_array_definition(node):
             self.expr(node, discard=True)    # `A = Array(n).fill(0)` as the value: stereo A[0], A[1]
             return
+        if self.array_holder(node) and not self.info.arrays[node.name].queue:
+            return                           # the global's array as the value: stereo A[0], A[1]
         callee = self.result_callee(node)
         if callee is not None:
             for a in node.args:

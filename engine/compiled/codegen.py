@@ -520,9 +520,13 @@ class CodeGen:
             return tuple(out)
         if isinstance(node, P.Call) and id(node) in self.info.stereo_calls:
             return self.inlined_function_call(node, stereo=True)
-        if self.is_array_definition(node):
-            self.expr(node, discard=True)
-            name = node.target.name
+        if self.is_array_definition(node) or self.array_holder(node):
+            if self.is_array_definition(node):
+                self.expr(node, discard=True)
+                name = node.target.name
+            else:
+                name = node.name
+                self.read_global(name, soft=False)      # ReferenceError before the array exists
             length = self.info.arrays[name].length
             chan = [self.to_number(self.load_cell(name, ir.Constant(I64, k))) if k < length else dconst(NAN)
                     for k in (0, 1)]
