@@ -329,6 +329,7 @@ class Analyzer:
         self.plain: dict = {}         # globals assigned only by plain `=` -> the values
         self.monotone: set = set()    # globals only set to integers >= 0 and incremented
         self.pristine_t: set = set()  # reads of t before the song assigns it
+        self.t_divisor = None         # c when the song only does t /= c, c a power of two
         self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
         self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
         self.increments: dict = {}
@@ -910,6 +911,8 @@ class Analyzer:
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
         self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
         self.pristine_t = arrays.pristine_t_reads(self.info.tree) if self.info.mode != "func" else set()
+        self.t_divisor = arrays.t_power_of_two_divisor(nodes, self.static_number) \
+            if self.info.mode != "func" else None
         function_holders = renames.function_holders(nodes)
         for func in self.declarations:
             function_holders.setdefault(func.name, []).append(func)
@@ -1158,6 +1161,7 @@ class Analyzer:
                                remote_where=lambda n: "fn" if n in self.all_locals else (
                                    "song" if n == "t" else "fn" if n in PARAMS else "global"),
                                monotone=self.monotone, pristine_t=self.pristine_t,
+                               t_divisor=self.t_divisor, static_number=self.static_number,
                                lengths={k: a.length for k, a in self.info.arrays.items()
                                         if not a.queue and not a.growable and a.rows is None and
                                         a.assign is not None})

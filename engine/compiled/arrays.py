@@ -202,6 +202,20 @@ def pristine_t_reads(tree) -> set:
     return out
 
 
+def t_power_of_two_divisor(tree_nodes, static_number) -> float | None:
+    """c when the song's only write of t is one `t /= c` with c a power of two (`t/=4`):
+    t is then the sample index or that divided by c, exactly (no rounding), so `t*c` is a
+    whole number from 0 to c * 2**32. Else None."""
+    writes = [n for n in tree_nodes if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident)
+              and n.target.name == "t"]
+    if len(writes) != 1 or not isinstance(writes[0], P.Assign) or writes[0].op != "/=":
+        return None
+    c = static_number(writes[0].value)
+    if c is None or not (1 <= c <= 2 ** 20) or math.frexp(c)[0] != 0.5:
+        return None
+    return c
+
+
 def monotone_counters(tree_nodes) -> set:
     """Globals only ever set to a non-negative integer literal (`x = 0`, `this.x ??= 0`)
     or incremented (`x++`, `++x`): whatever a read that succeeds gives is an integer from 0
@@ -258,8 +272,11 @@ class Ranges:
     the song assigns it (`pristine_t`: node ids)."""
 
     def __init__(self, t_is_index: bool, constants: dict, where, counters=None, assigned=None,
-                 remote_where=None, monotone=frozenset(), lengths=None, pristine_t=frozenset()):
+                 remote_where=None, monotone=frozenset(), lengths=None, pristine_t=frozenset(),
+                 t_divisor=None, static_number=None):
         self.t_is_index = t_is_index
+        self.t_divisor = t_divisor          # t_power_of_two_divisor
+        self.static_number = static_number
         self.pristine_t = pristine_t     # reads of t before the song assigns it (pristine_t_reads)
         self.monotone = monotone
         self.lengths = lengths or {}
@@ -312,6 +329,10 @@ class Ranges:
         if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
             return self.bounds(node.value)
         if isinstance(node, P.Binary):
+            if node.op == "*" and self.t_divisor is not None:
+                r = self.scaled_t(node.left, node.right) or self.scaled_t(node.right, node.left)
+                if r is not None:
+                    return r
             a = self.bounds(node.left)
             b = self.bounds(node.right)
             if node.op == "&":     # the bits of a non-negative int32 operand bound the result
@@ -331,6 +352,13 @@ class Ranges:
                 return (a[0] + b[0], a[1] + b[1])
             if node.op == "-" and a[1] - b[0] <= MAX_SAFE_INTEGER and a[0] - b[1] >= -MAX_SAFE_INTEGER:
                 return (a[0] - b[1], a[1] - b[0])
+        return None
+
+    def scaled_t(self, t, c):
+        """Bounds of `t * c` where the song only divides t by the power of two c."""
+        if isinstance(t, P.Ident) and t.name == "t" and self.where("t") in ("song", "capture") and \
+                self.static_number(c) == self.t_divisor:
+            return (0.0, self.t_divisor * T_LIMIT)
         return None
 
     def within(self, node, length: int) -> bool:

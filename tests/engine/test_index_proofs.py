@@ -91,3 +91,19 @@ def test_index_from_t_read_after_the_song_changes_t_stays_refused():
     with pytest.raises(NotCompiledError) as e:
         check_song("t+=.5,dc=t,t?0:b=Array(9).fill(0),b[dc%9]=1,b[0]", "uint8")
     assert "where i is not provably an integer" in e.value.construct
+
+
+def test_index_from_t_divided_by_a_power_of_two_and_scaled_back_matches_reference():
+    test_proven_writes_match_reference(
+        "f=4,t/=f,r=(x,y)=>(t||(a=Array(n=300).fill(y)),c=x%256+a[(t*f)%n],a[(t*f)%n]=c/2,c),r(t*5&255,9)", "uint8")
+
+
+@pytest.mark.parametrize("code", [
+    "t/=3,t||(a=Array(9).fill(0)),a[t*3%9]=1,a[0]",                  # not a power of two: rounding
+    "t/=2,t/=2,t||(a=Array(9).fill(0)),a[t*2%9]=1,a[0]",             # divided twice
+    "t/=2,t||(a=Array(9).fill(0)),a[t*4%9]=1,a[0]",                  # another factor
+])
+def test_scaled_t_otherwise_stays_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert "where i is not provably an integer" in e.value.construct
