@@ -15,7 +15,7 @@ from engine.compiled.renames import replace_nodes
 METHODS = frozenset(("charCodeAt",))     # methods the compiled tier calls as `s.name(...)`
 
 
-def _written_names(nodes) -> dict:
+def written_names(nodes) -> dict:
     """{name: number of writes}, declarations and parameters counting as many."""
     writes: dict = {}
     for n in nodes:
@@ -45,7 +45,7 @@ def method_names_in_globals(tree):
     "charCodeAt" (see the module docstring)."""
     if not isinstance(tree, P.Sequence):
         return tree
-    writes = _written_names(P.walk(tree))
+    writes = written_names(P.walk(tree))
     new: dict = {}
     for i, item in enumerate(tree.exprs):
         if not (isinstance(item, P.Assign) and item.op == "=" and isinstance(item.target, P.Ident) and
