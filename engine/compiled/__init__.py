@@ -22,6 +22,11 @@ its position):
   `Array(N)`, literals of computed values, `[]` grown at call counters; `A[i]`, `A.length`,
   `A[i] = v` (and compound forms) where i is provably an element's index, `A.shift()` /
   `A.push(v)` delay lines; such arrays and literals passed to helper functions by reference;
+  lengths folded before the song runs (engine.compiled.static_values); tables `N[i][j]`;
+  `[x]` read as a number; one-character strings as keys; `s[c](i)` with c='charCodeAt';
+* rewrites into the above: folds `X.map(f).reduce(g)` (engine.compiled.folds), globals
+  holding a helper then an array (engine.compiled.renames), `[l, r]` results stored in
+  unread globals or returned by helpers (engine.compiled.stereo);
 * Math functions held by globals (`s=sin`) and called, and globals holding parseInt/isNaN/
   isFinite called (engine.compiled.aliases); `f = g = <function>`; `(f = <function>)(x)`;
 * strings built from constants ("a" + b with b set to one string, `.repeat(3)`, template

@@ -18,7 +18,8 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, blockscope, records, recursion, renames, restparams, rewrites, stereo
+from engine.compiled import (arrays, blockscope, folds, named_methods, records, recursion, renames, restparams,
+                             returned_tables, rewrites, stereo)
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -106,6 +107,7 @@ class ArraySite:
     filled: tuple = (0, 0)   # elements [start, end) that `.fill` sets; others are holes
     queue: bool = False      # used with shift()/push(): a ring buffer with a head and a length
     growable: bool = False   # `[]` grown by writes: `length` is the room the writes need
+    rows: tuple | None = None   # a table `[[..], [..]]` read as N[i][j]: its rows' lengths
 
 
 @dataclass
@@ -153,6 +155,7 @@ class SongInfo:
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
     records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
     record_definitions: dict = field(default_factory=dict)   # id(`holder = {...}`) -> holder
+    number_row_tables: set = field(default_factory=set)     # id(`[[..],v][i]`) whose row v is a number
 
     @property
     def random_offset(self) -> int:
@@ -378,6 +381,13 @@ def inlined_callee(info, frames, callee, global_member):
     return None
 
 
+def stored_constant_pair(node) -> bool:
+    """`name = [c0, c1, ...]` (constants or holes) as the song's value: the global keeps
+    the constant array, the player sees stereo (c0, c1)."""
+    return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.value, P.ArrayLit) and \
+        all(e is None or const_number(e) is not None for e in node.value.elements)
+
+
 def const_number(node) -> float | None:
     """The value of a numeric literal, possibly negated (`-7`), or of arithmetic on literals
     only (`12+12`: engine.compiled.static_values.literal_value), else None."""
@@ -404,6 +414,8 @@ class Analyzer:
         self.constants: dict = {}     # globals assigned one constant only (engine.compiled.arrays)
         self.plain: dict = {}         # globals assigned only by plain `=` -> the values
         self.monotone: set = set()    # globals only set to integers >= 0 and incremented
+        self.pristine_t: set = set()  # reads of t before the song assigns it
+        self.t_divisor = None         # c when the song only does t /= c, c a power of two
         self.counter_starts: dict = {}   # call counters (reset each call, ++ only) -> largest constant
         self.counter_bounds: dict = {}   # ... -> largest value (settled between passes)
         self.increments: dict = {}
@@ -487,6 +499,8 @@ class Analyzer:
             raise self.refuse(f"built-in {name} used as a value", node)
         if name in self.info.func_globals:
             raise self.refuse(f"function {name} used as a value", node)
+        if name in self.info.arrays and self.info.arrays[name].rows is not None:
+            raise self.refuse(f"table {name} used other than as {name}[i][j]", node)
         if name in self.info.arrays:
             raise self.refuse(f"array {name} used other than as {name}[i] or {name}.length", node)
         if name in self.info.math_aliases:
@@ -923,6 +937,7 @@ class Analyzer:
         for _ in range(20):
             self.changed = False
             self.info.kinds = {}
+            self.info.number_row_tables = set()     # decided again with this pass's kinds
             self.inlined_nodes = 0
             self.increments = {name: 0 for name in self.counter_starts}
             self.deferred = []
@@ -976,12 +991,20 @@ class Analyzer:
             return
         if isinstance(node, P.Conditional):
             self.truthy(self.expr(node.test), node.test)
-            self.result(node.cons)
-            self.result(node.alt)
+            for branch in self.branch_order(node):
+                self.result(branch)
             return
         if defined_function(node) is not None:    # the song returns a function: NaN, held
             self.expr(node, discard=True)
             return
+        if stored_constant_pair(node):
+            self.expr(node)          # `l = [8, 8, 8, 16]` as the song's value: stereo 8, 8
+            return
+        if self.is_array_definition(node):
+            self.expr(node, discard=True)    # `A = Array(n).fill(0)` as the value: stereo A[0], A[1]
+            return
+        if self.array_holder(node) and not self.info.arrays[node.name].queue:
+            return                           # the global's array as the value: stereo A[0], A[1]
         callee = self.result_callee(node)
         if callee is not None and not any(isinstance(a, P.Spread) for a in node.args):
             # (a call spreading its arguments is a plain call: engine.compiled.restparams)
@@ -1062,16 +1085,27 @@ class Analyzer:
             self.constants.setdefault(name, value)
         self.info.global_constants = {k: v for k, v in self.constants.items() if k not in PARAMS}
         self.plain = arrays.plain_assignments(nodes)
-        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number)
+        self.info.numeric_singletons = arrays.numeric_singletons(nodes, const_number,
+                                                                 stereo.result_nodes(self.info.tree))
         self.song_level_ids = {id(n) for n in self.song_level_nodes(self.info.tree)}
         self.all_locals = {n for names in self.info.local_names.values() for n in names}
         self.monotone = arrays.monotone_counters(nodes) - self.all_locals - PARAMS
-        harmless = lambda c: arrays.fill_call_parts(c) is not None or \
-            arrays.array_constructor_length(c) is not None      # noqa: E731
+        self.pristine_t = arrays.pristine_t_reads(self.info.tree) if self.info.mode != "func" else set()
+        self.t_divisor = arrays.t_power_of_two_divisor(nodes, self.static_number) \
+            if self.info.mode != "func" else None
+        function_holders = renames.function_holders(nodes)
+        for func in self.declarations:
+            function_holders.setdefault(func.name, []).append(func)
+
+        def harmless(call, name):
+            """A call that cannot increment the counter `name` before its reset."""
+            return arrays.fill_call_parts(call) is not None or arrays.array_constructor_length(call) is not None \
+                or self.math_function_named(call.callee) is not None or \
+                self.cannot_reach(call, name, function_holders)
         self.counter_starts = {
             name: start for name, start in arrays.counter_candidates(nodes).items()
             if name not in self.all_locals and name not in PARAMS and
-            arrays.reset_every_sample(self.info.tree, name, harmless)}
+            arrays.reset_every_sample(self.info.tree, name, lambda c, name=name: harmless(c, name))}
         holders = arrays.holder_assignments(nodes, const_number)
         written = {n.target.obj.name for n in nodes if isinstance(n, (P.Assign, P.Update)) and
                    isinstance(n.target, P.Index) and isinstance(n.target.obj, P.Ident)}
@@ -1090,7 +1124,11 @@ class Analyzer:
             fill = arrays.fill_call_parts(site)
             filled = None
             growable = isinstance(site, P.ArrayLit) and not site.elements
-            if isinstance(site, P.ArrayLit):
+            rows = None
+            if arrays.is_table_literal(site, const_number):
+                rows = tuple(len(r.elements) for r in site.elements)
+                length = sum(rows)
+            elif isinstance(site, P.ArrayLit):
                 length = len(site.elements)
             else:
                 ctor = fill[0] if fill else site
@@ -1105,7 +1143,8 @@ class Analyzer:
                         raise self.refuse(".fill with start/end that are not constants", site)
             if length > arrays.MAX_ARRAY_LENGTH:
                 raise self.refuse(f"array of {length} elements (at most {arrays.MAX_ARRAY_LENGTH})", site)
-            self.info.arrays[name] = ArraySite(name, assign, site, length, filled or (0, length), growable=growable)
+            self.info.arrays[name] = ArraySite(name, assign, site, length, filled or (0, length), growable=growable,
+                                               rows=rows)
             if name not in self.info.globals:
                 self.info.globals[name] = len(self.info.globals)
             self.info.global_kinds[name] = NUM
@@ -1163,16 +1202,25 @@ class Analyzer:
         nodes = list(P.walk(self.info.tree))
         for func in self.declarations:
             nodes.extend(P.walk(func))
+        holders = renames.function_holders(nodes)
+        for func in self.declarations:
+            holders.setdefault(func.name, []).append(func)
         for name, a in self.info.arrays.items():
-            if not any(arrays.queue_call(n, name) for n in nodes):
+            if a.rows is not None or not any(arrays.queue_call(n, name) for n in nodes):
                 continue
             if a.growable:
                 raise self.refuse(f"shift()/push() of {name}, an array that writes grow", a.assign)
-            bad = arrays.unpaired_push(nodes, name, self.is_math_call)
+            bad = arrays.unpaired_push(nodes, name, lambda c, name=name: self.is_math_call(c) or
+                                       self.cannot_reach(c, name, holders))
             if bad is not None:
                 raise self.refuse(f"{name}.push(v) other than right after a sure {name}.shift() in the same "
                                   f"comma sequence", bad)
             a.queue = True
+
+    def cannot_reach(self, call, name: str, holders) -> bool:
+        """Can the helpers `call` may run never name `name` (renames.names_in_callable_code)?"""
+        names = renames.names_in_callable_code([call], holders)
+        return names is not None and name not in names
 
     def is_math_alias_definition(self, node) -> bool:
         return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
@@ -1302,8 +1350,14 @@ class Analyzer:
         return None
 
     def array_holder(self, node) -> bool:
-        """Is `node` a bare read of a global that holds a mutable array?"""
+        """Is `node` a bare read of a global that holds a mutable array (not a table)?"""
         return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is None and resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def table_holder(self, node) -> bool:
+        """Is `node` a bare read of a global that holds a table (ArraySite.rows)?"""
+        return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is not None and \
             resolve(self.info, self.frames, node.name)[0] == "global"
 
     def join_array_kind(self, name: str, kind: Kind, node) -> None:
@@ -1322,6 +1376,11 @@ class Analyzer:
             raise self.refuse(f"array stored in the local variable {name}", node)
         a = self.info.arrays[name]
         site = a.site
+        if a.rows is not None:
+            for row in site.elements:
+                for e in row.elements:
+                    self.join_array_kind(name, UNDEF if e is None else self.expr(e), e or row)
+            return NUM
         if isinstance(site, P.ArrayLit):
             for e in site.elements:
                 self.join_array_kind(name, UNDEF if e is None else self.expr(e), e or site)
@@ -1348,10 +1407,13 @@ class Analyzer:
         t_is_index = self.info.mode != "func" and "t" not in self.info.locals
         ranges = arrays.Ranges(t_is_index, self.constants, lambda n: resolve(self.info, self.frames, n)[0],
                                counters=self.counter_bounds, assigned=self.plain,
-                               remote_where=lambda n: "fn" if n in self.all_locals or n in PARAMS else "global",
-                               monotone=self.monotone,
+                               remote_where=lambda n: "fn" if n in self.all_locals else (
+                                   "song" if n == "t" else "fn" if n in PARAMS else "global"),
+                               monotone=self.monotone, pristine_t=self.pristine_t,
+                               t_divisor=self.t_divisor, static_number=self.static_number,
                                lengths={k: a.length for k, a in self.info.arrays.items()
-                                        if not a.queue and not a.growable and a.assign is not None})
+                                        if not a.queue and not a.growable and a.rows is None and
+                                        a.assign is not None})
         a = self.info.arrays[name]
         if a.growable:
             r = ranges.bounds(target.index)
@@ -1415,8 +1477,8 @@ class Analyzer:
                 # the left side of &&, ||, ?? is a value: its truth picks the branch
                 if isinstance(node, P.Conditional):
                     self.truthy(self.expr(node.test), node.test)
-                    self.expr(node.cons, discard=True)
-                    self.expr(node.alt, discard=True)
+                    for branch in self.branch_order(node):
+                        self.expr(branch, discard=True)
                 else:
                     k = self.expr(node.left)
                     if node.op != "??":
@@ -1484,9 +1546,18 @@ class Analyzer:
         if test is not None:
             return self.fold_kind(node, self.expr(node.cons if test else node.alt))
         self.truthy(self.expr(node.test), node.test)
-        a = self.expr(node.cons)
-        b = self.expr(node.alt)
+        a, b = (self.expr(branch) for branch in self.branch_order(node))
         return a.join(b)
+
+    def branch_order(self, node) -> tuple:
+        """The branches of `?:` in the order to analyze them: `t ? use : init` (the song's
+        t as the test) sets its globals up in the branch written second; analyzing it
+        first gives the reads their kinds in the first pass (kinds do not depend on the
+        order; which refusal comes first does)."""
+        test = node.test
+        if isinstance(test, P.Ident) and test.name == "t" and resolve(self.info, self.frames, "t")[0] == "song":
+            return node.alt, node.cons
+        return node.cons, node.alt
 
     def x_Logical(self, node) -> Kind:
         left = folded_operand(self.info, self.frames, node.left)
@@ -1673,6 +1744,10 @@ class Analyzer:
         if holder is not None:
             return self.record_lookup(node, holder)
         obj = node.obj
+        if isinstance(obj, P.Index) and not obj.optional and self.table_holder(obj.obj):
+            self.index_kind(self.expr(obj.index), obj.index)
+            self.index_kind(self.expr(node.index), node.index)
+            return _with_undef(self.info.array_kinds.get(obj.obj.name, UNDEF), True)
         bound = self.array_param(obj)
         if bound is not None:
             self.index_kind(self.expr(node.index), node.index)
@@ -1680,13 +1755,10 @@ class Analyzer:
         if self.array_holder(obj):
             self.index_kind(self.expr(node.index), node.index)
             return _with_undef(self.info.array_kinds.get(obj.name, UNDEF), True)
-        if arrays.is_nested_table(obj, const_number):
+        if arrays.is_nested_table(obj, const_number) and self.number_rows(obj):
             k = None
             for row in obj.obj.elements:
                 if arrays.is_scalar_row(row):
-                    sk = self.expr(row)
-                    if sk.base not in ("num", "bool", "numbool") or sk.undef:
-                        raise self.refuse("a value that is sometimes an array or string and sometimes not", row)
                     continue
                 rk = self.array_elements(row)
                 k = rk if k is None else k.join(rk)
@@ -1722,6 +1794,17 @@ class Analyzer:
         """A global this pass has not seen assigned yet (read as a number until then)."""
         return isinstance(node, P.Ident) and resolve(self.info, self.frames, node.name)[0] == "global" and \
             node.name not in self.info.global_kinds
+    def number_rows(self, table) -> bool:
+        """Are the rows of a nested table that are not array literals numbers (never
+        undefined)? If not, the table is an array of values like any other."""
+        rows = arrays.scalar_rows(table)
+        if not rows:
+            return True
+        kinds = [self.expr(r) for r in rows]
+        ok = all(k.base in ("num", "bool", "numbool") and not k.undef for k in kinds)
+        if ok:
+            self.info.number_row_tables.add(id(table))
+        return ok
 
     def index_kind(self, k: Kind, node) -> None:
         """Numbers index elements; so does a one-character string, by its text (codegen
@@ -1890,7 +1973,11 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     `rest`: statements after the returned expression (only reached by hoisting)."""
     with P.deep_recursion():
         tree, rest = rewrites.prepare(source, tree, rest, PARAMS)
-    a = Analyzer(source, stereo.unstored_stereo_results(renames.split_reused_names(tree)), mode)
+    # rewrites into constructs taken below
+    tree = named_methods.method_names_in_globals(tree)
+    tree = returned_tables.inline_returned_tables(folds.unroll_folds(tree))
+    tree = stereo.unstored_stereo_results(renames.split_reused_names(tree))
+    a = Analyzer(source, tree, mode)
     decls = []
     for stmt in rest:
         if isinstance(stmt, P.FuncDecl):

@@ -54,9 +54,20 @@ def is_computed_literal(node, const_number) -> bool:
                for e in node.elements)
 
 
+def is_table_literal(node, const_number) -> bool:
+    """`[[a, b], [c, d]]` with a computed element in some row (rows of numbers only): held
+    by a global that is only read as `N[i][j]`, it is kept as its elements row after row."""
+    if not isinstance(node, P.ArrayLit) or not node.elements or \
+            not all(isinstance(r, P.ArrayLit) for r in node.elements):
+        return False
+    if any(isinstance(e, (P.Spread, P.Str, P.ArrayLit)) for r in node.elements for e in r.elements):
+        return False
+    return any(is_computed_literal(r, const_number) for r in node.elements)
+
+
 def is_site(node, const_number) -> bool:
     return fill_call_parts(node) is not None or array_constructor_length(node) is not None or \
-        is_computed_literal(node, const_number)
+        is_computed_literal(node, const_number) or is_table_literal(node, const_number)
 
 
 def holder_assignments(tree_nodes, const_number) -> dict:
@@ -169,6 +180,42 @@ def counter_candidates(tree_nodes) -> dict:
     return {k: v for k, v in consts.items() if k in increments and k not in spoiled}
 
 
+def pristine_t_reads(tree) -> set:
+    """ids of reads of the song's t, outside functions, in the top-level comma items before
+    the first one that assigns t (`dc=t, ..., t+=x`): there t is still the sample index."""
+    items = tree.exprs if isinstance(tree, P.Sequence) else (tree,)
+    out = set()
+    for item in items:
+        stack, reads, writes = [item], [], False
+        while stack:
+            n = stack.pop()
+            if isinstance(n, P.Func):
+                continue
+            if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident) and n.target.name == "t":
+                writes = True
+            elif isinstance(n, P.Ident) and n.name == "t":
+                reads.append(n)
+            stack.extend(P.children(n))
+        if writes:
+            break
+        out.update(id(n) for n in reads)
+    return out
+
+
+def t_power_of_two_divisor(tree_nodes, static_number) -> float | None:
+    """c when the song's only write of t is one `t /= c` with c a power of two (`t/=4`):
+    t is then the sample index or that divided by c, exactly (no rounding), so `t*c` is a
+    whole number from 0 to c * 2**32. Else None."""
+    writes = [n for n in tree_nodes if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident)
+              and n.target.name == "t"]
+    if len(writes) != 1 or not isinstance(writes[0], P.Assign) or writes[0].op != "/=":
+        return None
+    c = static_number(writes[0].value)
+    if c is None or not (1 <= c <= 2 ** 20) or math.frexp(c)[0] != 0.5:
+        return None
+    return c
+
+
 def monotone_counters(tree_nodes) -> set:
     """Globals only ever set to a non-negative integer literal (`x = 0`, `this.x ??= 0`)
     or incremented (`x++`, `++x`): whatever a read that succeeds gives is an integer from 0
@@ -220,12 +267,17 @@ class Ranges:
     constants, globals assigned only one constant, call counters (`counters`: name ->
     largest value) and globals assigned only plain values (`assigned`: name -> values,
     read wherever they were assigned: their names go through `remote_where`), monotone
-    counters (`monotone`: names, see monotone_counters) and the static lengths of holders'
-    arrays (`lengths`: name -> length, for `A.length`)."""
+    counters (`monotone`: names, see monotone_counters), the static lengths of holders'
+    arrays (`lengths`: name -> length, for `A.length`) and the reads of t that come before
+    the song assigns it (`pristine_t`: node ids)."""
 
     def __init__(self, t_is_index: bool, constants: dict, where, counters=None, assigned=None,
-                 remote_where=None, monotone=frozenset(), lengths=None):
+                 remote_where=None, monotone=frozenset(), lengths=None, pristine_t=frozenset(),
+                 t_divisor=None, static_number=None):
         self.t_is_index = t_is_index
+        self.t_divisor = t_divisor          # t_power_of_two_divisor
+        self.static_number = static_number
+        self.pristine_t = pristine_t     # reads of t before the song assigns it (pristine_t_reads)
         self.monotone = monotone
         self.lengths = lengths or {}
         self.constants = constants
@@ -242,7 +294,7 @@ class Ranges:
             return (v, v) if v == math.floor(v) and abs(v) <= MAX_SAFE_INTEGER else None
         if isinstance(node, P.Ident):
             kind = self.where(node.name)
-            if node.name == "t" and kind in ("song", "capture") and self.t_is_index:
+            if node.name == "t" and kind in ("song", "capture") and (self.t_is_index or id(node) in self.pristine_t):
                 return (0.0, T_LIMIT)
             if kind == "global" and node.name in self.constants:
                 return self.bounds(P.Num(node.pos, self.constants[node.name]))
@@ -277,6 +329,10 @@ class Ranges:
         if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident):
             return self.bounds(node.value)
         if isinstance(node, P.Binary):
+            if node.op == "*" and self.t_divisor is not None:
+                r = self.scaled_t(node.left, node.right) or self.scaled_t(node.right, node.left)
+                if r is not None:
+                    return r
             a = self.bounds(node.left)
             b = self.bounds(node.right)
             if node.op == "&":     # the bits of a non-negative int32 operand bound the result
@@ -298,6 +354,13 @@ class Ranges:
                 return (a[0] - b[1], a[1] - b[0])
         return None
 
+    def scaled_t(self, t, c):
+        """Bounds of `t * c` where the song only divides t by the power of two c."""
+        if isinstance(t, P.Ident) and t.name == "t" and self.where("t") in ("song", "capture") and \
+                self.static_number(c) == self.t_divisor:
+            return (0.0, self.t_divisor * T_LIMIT)
+        return None
+
     def within(self, node, length: int) -> bool:
         """Is every value of `node` the index of an element of an array of `length`?"""
         r = self.bounds(node)
@@ -306,7 +369,8 @@ class Ranges:
 
 def is_scalar_row(node) -> bool:
     """A row of a table that is not an array literal: a number read with [j] gives
-    undefined (analysis checks that it is a number: a string would give characters)."""
+    undefined. Analysis takes the table as such only when these rows are numbers
+    (SongInfo.number_row_tables); otherwise it is an array of values like any other."""
     return node is not None and not isinstance(node, (P.ArrayLit, P.Spread, P.Str, P.Template, P.Func,
                                                       P.ObjectLit))
 
@@ -325,6 +389,11 @@ def is_nested_table(node, const_number) -> bool:
            for e in r.elements):
         return False
     return any(is_scalar_row(r) or is_computed_literal(r, const_number) for r in rows)
+
+
+def scalar_rows(node) -> list:
+    """The rows of a nested table (is_nested_table) that are not array literals."""
+    return [r for r in node.obj.elements if is_scalar_row(r)]
 
 
 # -- queues: `A.shift()` / `A.push(v)` on a holder (a delay line that rotates)
@@ -370,8 +439,17 @@ def _calls_after(node, after_pos: int, is_math_call, skip=None) -> bool:
 
 
 def unpaired_push(tree_nodes, name: str, is_math_call):
-    """The first `name.push(...)` not paired with an earlier sure `name.shift()`, or None."""
+    """The first `name.push(...)` not paired with an earlier sure `name.shift()` (an item
+    before it in a comma sequence, or inside its own argument: `A.push(A.shift()/2)`), or
+    None. `is_math_call(call)`: the call cannot shift or push (a Math function, or a
+    helper whose code never names the array)."""
     paired = set()
+    for n in tree_nodes:          # the shift inside the pushed value runs before the push
+        if queue_call(n, name) == "push" and len(n.args) == 1:
+            shifts = [x for x in P.walk(n.args[0]) if queue_call(x, name) == "shift"]
+            if len(shifts) == 1 and _surely_runs(n.args[0], shifts[0]) and \
+                    not _calls_after(n.args[0], shifts[0].pos, is_math_call, skip=shifts[0]):
+                paired.add(id(n))
     for seq in tree_nodes:
         if not isinstance(seq, P.Sequence):
             continue
@@ -412,10 +490,15 @@ def _is_singleton(node, const_number) -> bool:
         not isinstance(node.elements[0], (P.Str, P.ArrayLit))
 
 
-def numeric_singletons(tree_nodes, const_number) -> set:
+def numeric_singletons(tree_nodes, const_number, results=()) -> set:
     """ids of one-element array literals of a computed value that an arithmetic operator
-    converts right away: an operand itself, or an element of a literal indexed as an operand."""
+    converts right away: an operand itself, or an element of a literal indexed as an
+    operand; or an element of the song's stereo result (`results`: the nodes whose value
+    is the song's value; the player converts each channel with ToNumber)."""
     out = set()
+    for r in results:
+        if isinstance(r, P.ArrayLit):
+            out.update(id(e) for e in r.elements[:2] if _is_singleton(e, const_number))
     for n in tree_nodes:
         if isinstance(n, P.Binary) and n.op in TO_NUMBER_BINARY:
             operands = (n.left, n.right)

@@ -26,7 +26,7 @@ import llvmlite.ir as ir
 from engine.compiled import arrays, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
-    bound_parameter, is_array_definition,
+    bound_parameter, is_array_definition, stored_constant_pair,
     defined_function, function_definitions, constant_arguments, folded_operand, folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
@@ -529,6 +529,23 @@ class CodeGen:
             return dconst(NAN), dconst(NAN), FALSE
         if isinstance(node, P.Call) and id(node) in self.info.stereo_calls:
             return self.inlined_function_call(node, stereo=True)
+        if self.is_array_definition(node) or self.array_holder(node):
+            if self.is_array_definition(node):
+                self.expr(node, discard=True)
+                name = node.target.name
+            else:
+                name = node.name
+                self.read_global(name, soft=False)      # ReferenceError before the array exists
+            length = self.info.arrays[name].length
+            chan = [self.to_number(self.load_cell(name, ir.Constant(I64, k))) if k < length else dconst(NAN)
+                    for k in (0, 1)]
+            return chan[0], chan[1], TRUE
+        if stored_constant_pair(node):
+            self.expr(node)
+            elements = node.value.elements
+            chan = [const_number(elements[k]) if k < len(elements) and elements[k] is not None else NAN
+                    for k in (0, 1)]
+            return dconst(chan[0]), dconst(chan[1]), TRUE
         d = self.to_number(self.expr(node))
         return d, d, FALSE
 
@@ -1176,7 +1193,30 @@ class CodeGen:
 
     def array_holder(self, node) -> bool:
         return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is None and resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def table_holder(self, node) -> bool:
+        return isinstance(node, P.Ident) and node.name in self.info.arrays and \
+            self.info.arrays[node.name].rows is not None and \
             resolve(self.info, self.frames, node.name)[0] == "global"
+
+    def table_read(self, node) -> Val:
+        """`N[i][j]` of a table held by a global: a row index off the rows reads a property
+        of undefined (TypeError); a column off the row gives undefined."""
+        b = self.b
+        name = node.obj.obj.name
+        rows = self.info.arrays[name].rows
+        self.read_global(name, soft=False)
+        i = self.index_number(node.obj.index)
+        j = self.index_number(node.index)
+        ok_i, ki = self.index_in_range(i, len(rows))
+        self.throw_unless(ok_i)
+        offsets = [float(sum(rows[:r])) for r in range(len(rows))]
+        length = self.load_table([float(n) for n in rows], ki)
+        ok_j = b.and_(b.fcmp_ordered(">=", j, dconst(0.0)), b.fcmp_ordered("<", j, length))
+        ok_j = b.and_(ok_j, b.fcmp_ordered("==", self.call_intr("llvm.floor", j), j))
+        k = b.fptosi(b.fadd(self.load_table(offsets, ki), b.select(ok_j, j, dconst(0.0))), I64)
+        return self.load_cell(name, k, b.not_(ok_j))
 
     def array_param(self, node):
         """The storage key of an array parameter of an inlined call, else None."""
@@ -1318,7 +1358,11 @@ class CodeGen:
         a = self.info.arrays[name]
         site = a.site
         b = self.b
-        if isinstance(site, P.ArrayLit):
+        if a.rows is not None:
+            vals = [UNDEF_VAL if e is None else self.expr(e) for row in site.elements for e in row.elements]
+            for j, v in enumerate(vals):
+                self.store_cell(name, ir.Constant(I64, j), v)
+        elif isinstance(site, P.ArrayLit):
             vals = [UNDEF_VAL if e is None else self.expr(e) for e in site.elements]
             for j, v in enumerate(vals):
                 self.store_cell(name, ir.Constant(I64, j), v)
@@ -1400,6 +1444,8 @@ class CodeGen:
         obj = node.obj
         if self.record_holder(node) is not None:
             return self.record_lookup(node, obj.name)
+        if isinstance(obj, P.Index) and self.table_holder(obj.obj):
+            return self.convert(self.table_read(node), self.kind(node))
         key = self.array_param(obj)
         if key is not None:
             idx = self.index_number(node.index)
@@ -1407,7 +1453,8 @@ class CodeGen:
             return self.convert(self.load_cell(key, k, b.not_(ok)), self.kind(node))
         if self.array_holder(obj):
             return self.array_read(node)
-        if arrays.is_nested_table(obj, const_number):
+        if arrays.is_nested_table(obj, const_number) and (
+                not arrays.scalar_rows(obj) or id(obj) in self.info.number_row_tables):
             return self.nested_table_read(node)
         if not isinstance(obj, (P.Str, P.ArrayLit)):
             v = self.expr(obj)

@@ -1,14 +1,16 @@
 """A global that holds one kind of value first and another later in each sample.
 
-Songs write `kick=pan=>..., kick=[kick(0),kick(1)], ... kick[0] ...` or
-`bass=<number>, bass=[bass,bass*1.3]`: from one comma item to the next the global holds
-a function (or a number), after that an array. The compiled tier gives each global one
+Songs write `kick=pan=>..., kick=[kick(0),kick(1)], ... kick[0] ...`,
+`bass=<number>, bass=[bass,bass*1.3]` or `q=[1,2,3], q=q[t>>9&3]`: from one comma item to
+the next the global holds a function (or a number, or an array), after that an array (or
+a number). The compiled tier gives each global one
 kind of value, so `split_reused_names` renames the first part: the assignments before
-the last one and the reads after the first up to (and inside) the last one. That is exact when nothing else
-can see the global while it holds the first value: both assignments are top-level comma
-items and the only writes of the name, nothing reads it in the sample before the first,
-no property access (`this.kick`) names it, and no function the items in between can
-call reads it (such reads stay with the second value).
+the last one and the reads after the first up to (and inside) the last one; a helper's
+or an array's part ends at the next assignment. That is exact when nothing else can see the global
+while it holds the first value: the assignments are top-level comma items and the only
+writes of the name, no property access (`this.kick`) names it, and no function the items
+in between can call reads it (such reads stay with the second value).
+Reads before the first assignment see the last value of the sample before: unrenamed.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def _assigned_ident(item, name):
         item.target.name == name
 
 
-def _function_holders(nodes) -> dict:
+def function_holders(nodes) -> dict:
     """{name: [Func literals]} for every `name = <literal>` and `x.name = <literal>`."""
     out: dict = {}
     for n in nodes:
@@ -105,14 +107,15 @@ def names_in_callable_code(start, holders) -> set | None:
 def split_reused_names(tree):
     """The song's tree with each global that holds first a function or number, then an
     array (see the module docstring) split in two names. Every write of the name must be
-    a top-level item: the renamed part runs from the first to just before the last."""
+    a top-level item: the renamed part runs from the first to just before the last (the
+    next, for a function)."""
     if not isinstance(tree, P.Sequence):
         return tree
     items = tree.exprs
     everywhere = list(P.walk(tree))
     taken = {n.name for n in everywhere if isinstance(n, P.Ident)}
     members = {n.prop for n in everywhere if isinstance(n, P.Member)}
-    holders = _function_holders(everywhere)
+    holders = function_holders(everywhere)
     writes: dict = {}
     for n in everywhere:
         if isinstance(n, (P.Assign, P.Update)):
@@ -133,11 +136,13 @@ def split_reused_names(tree):
         if not later or writes.get(name) != 1 + len(later) or name in members or \
                 any(id(items[k].target) in new for k in later) or id(item.target) in new:
             continue
-        j = later[-1]
-        if not (isinstance(item.value, P.Func) or isinstance(items[j].value, P.ArrayLit)) or \
-                any(isinstance(items[k].value, P.Func) for k in later):
+        if any(isinstance(items[k].value, P.Func) for k in later):
             continue
-        if any(isinstance(n, P.Ident) and n.name == name for k in range(i) for n in _song_level(items[k])):
+        if isinstance(item.value, (P.Func, P.ArrayLit)):
+            j = later[0]          # the helper's (or array's) part ends at the next assignment
+        elif isinstance(items[later[-1]].value, P.ArrayLit):
+            j = later[-1]         # everything before the array
+        else:
             continue
         between = [*items[i + 1:j], items[j].value]
         callable_names = names_in_callable_code(between, holders)
@@ -145,6 +150,7 @@ def split_reused_names(tree):
             continue
         if isinstance(item.value, P.Func) and name in {n.name for n in P.walk(item.value) if isinstance(n, P.Ident)}:
             continue
+        # reads before item i see the value left by the sample before: the last write, not renamed
         fresh = name + "$first"
         while fresh in taken:
             fresh += "$"

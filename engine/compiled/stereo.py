@@ -11,13 +11,13 @@ from engine.compiled import parser as P
 from engine.compiled.renames import replace_nodes
 
 
-def _result_nodes(node):
+def result_nodes(node):
     """The nodes whose value can be the song's result (through `,` and `?:`)."""
     if isinstance(node, P.Sequence):
-        yield from _result_nodes(node.exprs[-1])
+        yield from result_nodes(node.exprs[-1])
     elif isinstance(node, P.Conditional):
-        yield from _result_nodes(node.cons)
-        yield from _result_nodes(node.alt)
+        yield from result_nodes(node.cons)
+        yield from result_nodes(node.alt)
     else:
         yield node
 
@@ -26,7 +26,7 @@ def unstored_stereo_results(tree):
     """The tree with each result `name = [l, r]` whose name nothing reads replaced by `[l, r]`."""
     everywhere = list(P.walk(tree))
     new = {}
-    for node in _result_nodes(tree):
+    for node in result_nodes(tree):
         if isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
                 isinstance(node.value, P.ArrayLit):
             name = node.target.name

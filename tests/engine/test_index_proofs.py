@@ -43,3 +43,67 @@ def test_unproven_writes_stay_refused(code):
     with pytest.raises(NotCompiledError) as e:
         check_song(code, "uint8")
     assert "where i is not provably an integer" in e.value.construct
+
+
+QUEUES = [
+    ("t?0:a=Array(n=300).fill(0),v=x=>sin(x/9),x=a.shift(),y=v(t)*64+64,a.push(y/3-a[n/2]/4),x", "float"),
+    ("t||(a=Array(200).fill(0)),s=x=>sin(x/7),a.push(s(t)+a.shift()/2),a[199]", "float"),   # shift in the value
+]
+
+
+@pytest.mark.parametrize("code,mode", QUEUES)
+def test_queues_with_helper_calls_match_reference(code, mode):
+    test_proven_writes_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code", [
+    "a=Array(9).fill(0),g=x=>a.push(x),a.shift(),g(1),a.push(t),a[0]",   # a helper that pushes
+    "a=Array(9).fill(0),a.push(a.shift()+a.shift()),a[0]",
+    "a=Array(9).fill(0),a.push(t&1?a.shift():0),a[0]",                    # the shift may not run
+])
+def test_unpaired_pushes_stay_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert "push(v) other than right after a sure" in e.value.construct
+
+
+@pytest.mark.parametrize("code,mode", [
+    # Math calls and helpers that never name the counter may run before its reset
+    ("b=sin(t/99),g=x=>x*2,y=g(t),t?0:z=[],n=0,lpf=(a,c)=>(k=n++,z[k]??=0,z[k]+=(a-z[k])*c),"
+     "lpf(b,.1)+lpf(y&1,.3)", "float"),
+])
+def test_counters_reset_after_harmless_calls_match_reference(code, mode):
+    test_proven_writes_match_reference(code, mode)
+
+
+def test_counter_incremented_before_its_reset_stays_refused():
+    with pytest.raises(NotCompiledError) as e:
+        check_song("t?0:z=[],f=()=>n++,f(),n=0,lpf=a=>(k=n++,z[k]=a),lpf(t)", "uint8")
+    assert "where i is not provably an integer" in e.value.construct
+
+
+def test_index_from_t_read_before_the_song_changes_t_matches_reference():
+    test_proven_writes_match_reference(
+        "dc=t,t?0:b=Array(len=500).fill(0),t+=sin(t),b[dc%len]=b[(dc+1)%len]/2+(t&63),b[dc%len]", "uint8")
+
+
+def test_index_from_t_read_after_the_song_changes_t_stays_refused():
+    with pytest.raises(NotCompiledError) as e:
+        check_song("t+=.5,dc=t,t?0:b=Array(9).fill(0),b[dc%9]=1,b[0]", "uint8")
+    assert "where i is not provably an integer" in e.value.construct
+
+
+def test_index_from_t_divided_by_a_power_of_two_and_scaled_back_matches_reference():
+    test_proven_writes_match_reference(
+        "f=4,t/=f,r=(x,y)=>(t||(a=Array(n=300).fill(y)),c=x%256+a[(t*f)%n],a[(t*f)%n]=c/2,c),r(t*5&255,9)", "uint8")
+
+
+@pytest.mark.parametrize("code", [
+    "t/=3,t||(a=Array(9).fill(0)),a[t*3%9]=1,a[0]",                  # not a power of two: rounding
+    "t/=2,t/=2,t||(a=Array(9).fill(0)),a[t*2%9]=1,a[0]",             # divided twice
+    "t/=2,t||(a=Array(9).fill(0)),a[t*4%9]=1,a[0]",                  # another factor
+])
+def test_scaled_t_otherwise_stays_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert "where i is not provably an integer" in e.value.construct

@@ -16,6 +16,9 @@ SONGS = [
     ("b=t*3&255,b=[b,b>>1],b[t>>13&1]*t", "uint8"),
     ("m=t>>4,m=m&7,m=[m,m*2],x=[m[0]+1,m[1]],x[t>>11&1]*t", "uint8"),
     ("e=x=>x/2,k=p=>e(t*p)&255,k=[k(1),k(3)],o=q=>k[q]/128-1,[o(0),o(1)]", "float"),
+    ("t?y=k[0]:y=0,k=p=>t*p,k=[k(2),k(3)],k[0]&y", "uint8"),        # a read before: last sample's array
+    ("c=o=>t*o,c=c(2)+c(3),d=c&255,c=d*2,c", "uint8"),               # helper, then numbers
+    ("q=[1.05,0,1.5,t&7],q=q[(t>>9)%q.length]*t,q&255", "uint8"),     # an array, then a number
 ]
 
 
@@ -36,8 +39,6 @@ def test_split_names_match_reference(code, mode):
     # k read through this / written elsewhere than by top-level items
     ("k=p=>p*t,k=[k(1)],this.k[0]", "array stored in k, which is also a function or built-in"),
     ("k=p=>p*t,t&1&&(k=[k(1)]),k[0]", "array stored in k, which is also a function or built-in"),
-    # read before the first assignment of the sample (the array of the sample before)
-    ("y=k[0],k=p=>t*p,k=[k(2),k(3)],k[0]&y", "array stored in k, which is also a function or built-in"),
     # the helper reads its own name (it would be the array by then)
     ("k=p=>p?k(0):t,k=[k(1)],k[0]", "array stored in k, which is also a function or built-in"),
 ])

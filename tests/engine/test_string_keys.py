@@ -1,6 +1,7 @@
 """Arrays and strings indexed by a one-character string (`[a,b]['01'[i]]`): the key is the
 character's text, so "0".."9" select elements and any other character (" " included, which
-ToNumber would read as 0) selects nothing. Compared with the reference player sample by
+ToNumber would read as 0) selects nothing; and method calls through a global holding the
+method's name (`c='charCodeAt', s[c](i)`). Compared with the reference player sample by
 sample (skipped without Node)."""
 import numpy as np
 import pytest
@@ -42,3 +43,24 @@ def test_refused_keys(code, construct):
         check_song(code, "uint8")
     assert construct in e.value.construct
     assert e.value.position is not None
+
+
+NAMED_METHODS = [
+    ("c='charCodeAt',('abcdef'[c](t>>10&7)-97)*t", "uint8"),
+    ("c='charCodeAt',l=5,c[c]((t>>c[c](t>>9&7)%l)%l)*(t>>4)", "uint8"),     # c[c]: "charCodeAt".charCodeAt
+    ("c='charCodeAt',f=i=>'9876'[c](i&3)-48,f(t>>11)*t", "uint8"),            # inside a later function
+]
+
+
+@pytest.mark.parametrize("code,mode", NAMED_METHODS)
+def test_method_names_in_globals_match_reference(code, mode):
+    test_string_keys_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code,construct", [
+    ("x='ab'[c](0),c='charCodeAt',x", "call of indexing result"),           # called before the name is set
+    ("c='charCodeAt',t&1&&(c='at'),'ab'[c](0)", "call of indexing result"),
+    ("c='charCodeAt',f=c=>'ab'[c](0),f('at')", "call of indexing result"),  # a parameter of that name
+])
+def test_method_names_not_surely_set_stay_refused(code, construct):
+    test_refused_keys(code, construct)

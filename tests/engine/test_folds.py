@@ -1,0 +1,55 @@
+"""`rows[i].map(f).reduce(g)` over arrays of constants and `[a, b].map(f)`, unrolled into
+calls of pure helpers (engine.compiled.folds). Compared with the reference player sample by sample
+(skipped without Node); folds that are not pure or not over constants stay refused."""
+import numpy as np
+import pytest
+
+from engine import BytebeatRequest, render_samples
+from engine.compiled import check_song
+from engine.errors import NotCompiledError
+from tests.engine.reference import reference_samples
+
+SONGS = [
+    ("m=n=>(2**(1/12))**n,x=t=>[[0,7,10],[-2,1,5],[-4,0,3]][t>>14&3].map(x=>t*m(x)%256).reduce((a,b)=>a+b)/3,x(t)",
+     "uint8"),                                                       # row 3 missing: TypeError, NaN
+    ("O=[[1,2,3],[4,5,6]],O[t>>12&1].reduce((s,c,i)=>s+c*i*t,0)&255", "uint8"),
+    ("[3,5,7,9].map((s,i)=>sin(t*s/(i+9))).reduce((a,b)=>a+b/2)/4", "float"),
+    ("[2].map(q=>t*q).reduce((a,b)=>a*b)&255", "uint8"),           # one element: no call of g
+    ("r=t>>3&127,[t*3,(r=t>>5,t*5)].map(x=>x^r)", "uint8"),          # elements first, then f: a stereo pair
+    ("[t&255,t>>2].map((x,i)=>x*(i+1)&255).reduce((a,b)=>a^b)", "uint8"),
+    ("o=0,Array(5).fill().map((e,i)=>o+=(t>>i)&7),o*5", "uint8"),        # unused: calls in order
+    ("p=Array.from({length:12},(_,i)=>2**(i/12)),t*p[t>>12&15]&255", "uint8"),
+    ("[...Array(4).keys()].map(k=>t>>k).reduce((a,b)=>a^b)&255", "uint8"),
+    ("q=new Array(3).fill(2).map((x,i)=>x*random()),q[t&3]", "float"),   # random: one f after the other
+]
+
+
+@pytest.mark.parametrize("code,mode", SONGS)
+def test_folds_match_reference(code, mode):
+    check_song(code, mode)           # the compiled tier takes the song
+    req = BytebeatRequest(code, mode, 8000, 0.5)
+    ours = render_samples(req, tier="compiled")
+    ref = reference_samples(code, mode, 8000, req.sample_count)
+    assert ours.shape == ref.shape
+    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
+    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+
+
+@pytest.mark.parametrize("code", [
+    "[1,2,3].map(x=>(n=x)*t).reduce((a,b)=>a+b+n)",               # f assigns: order would matter
+    "[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)",               # random draws between f and g
+    "Array(t&3).fill(0).map(x=>x+1)[0]",                            # length not a constant
+    "Array.from({length:99},(_,i)=>i*t)[t&63]",                     # too long to unroll
+    "[[1,2],[3]][t&1].reduce((a,b)=>a+b)",                         # rows of different lengths
+    "q=[1,t,3],q.reduce((a,b)=>a+b)",                               # not constants, not a literal
+    "x=[t,1].map(q=>q*2),x[0]",                                   # a mapped array kept as a value
+    "[1,2].reduce((a,b,i,A)=>a+A[i])",                             # uses the array
+    "[1,2].map(function(x){return x*t}).reduce((a,b)=>a+b)",
+    "O=[1,2],O=[3],O.reduce((a,b)=>a+b)",                          # a global written twice
+])
+def test_other_folds_stay_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    c = e.value.construct
+    assert "reduce" in c or "map" in c or "Array.from" in c or "array of computed values used as a value" in c
+    assert e.value.position is not None

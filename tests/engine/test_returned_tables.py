@@ -1,0 +1,39 @@
+"""A helper returning a table, indexed twice right away (`chArr=T=>[[a,b],[c,d]],
+chArr(T)[0][j]`, engine.compiled.returned_tables). Compared with the reference player
+sample by sample (skipped without Node); helpers that are not pure stay refused."""
+import numpy as np
+import pytest
+
+from engine import BytebeatRequest, render_samples
+from engine.compiled import check_song
+from engine.errors import NotCompiledError
+from tests.engine.reference import reference_samples
+
+SONGS = [
+    ("c=T=>[[[4,1][1&T/32],8],[[8,4][1&T/32],11,2]],T=t>>8,t*2**(c(T)[T>>6&1][3&T/4]/12)&255", "uint8"),
+    ("c=(a,b)=>[[a,b],[b]],y=c(t>>4)[t>>13&3][t>>12&1],y*t&255", "uint8"),   # b undefined; rows 2, 3 throw
+]
+
+
+@pytest.mark.parametrize("code,mode", SONGS)
+def test_returned_tables_match_reference(code, mode):
+    check_song(code, mode)           # the compiled tier takes the song
+    req = BytebeatRequest(code, mode, 8000, 0.5)
+    ours = render_samples(req, tier="compiled")
+    ref = reference_samples(code, mode, 8000, req.sample_count)
+    assert ours.shape == ref.shape
+    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
+    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+
+
+@pytest.mark.parametrize("code", [
+    "c=T=>[[T,t],[1]],c(2)[0][1]",                    # reads t: a snapshot, not the value when called
+    "c=T=>[[T,n++],[1]],n=0,c(2)[0][1]",              # an effect
+    "y=c(2)[0][0],c=T=>[[T],[1]],y",                  # called before the definition: ReferenceError
+    "c=T=>[[T],[1]],c(2)[0][x=1]",                    # an index with an effect
+])
+def test_other_returned_tables_stay_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert "array of computed values used as a value" in e.value.construct
+    assert e.value.position is not None
