@@ -930,9 +930,10 @@ class Analyzer:
         self.check_numberable(k, node)
 
     def check_numberable(self, k: Kind, node) -> None:
-        """The song's value is converted with ToNumber, except an array, which is stereo."""
-        if k.base == "ref" and any(self.info.objects[o].type == "arr" for o in k.objs):
-            raise self.refuse("array returned other than as a literal [l, r]", node)
+        """The song's value is converted with ToNumber, except an array, which is stereo:
+        constant arrays and strings are (codegen.CodeGen.result reads their elements 0 and 1)."""
+        if k.base == "invalid":
+            raise self.refuse("a value that is sometimes an array or string and sometimes not", node)
 
     def truthy(self, k: Kind, node) -> None:
         if k.base == "any":
@@ -1641,6 +1642,12 @@ class Analyzer:
             # same element tables, and out-of-range or fractional indices give undefined for both
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
+        if isinstance(obj, P.Ident) and resolve(self.info, self.frames, obj.name)[0] == "global" and \
+                obj.name not in self.info.func_globals and obj.name not in self.info.math_aliases:
+            # a global assigned a string or array later in the code: its kind is known after this pass
+            self.deferred.append(self.refuse("indexing " + _construct_name(obj), node))
+            self.expr(node.index)
+            return UNDEF
         raise self.refuse("indexing " + _construct_name(obj), node)
 
     def index_kind(self, k: Kind, node) -> None:

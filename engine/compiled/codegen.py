@@ -132,6 +132,8 @@ class CodeGen:
             values = [o.number for o in objs]
         elif which == "truthy":
             values = [1.0 if (o.type == "arr" or o.length > 0) else 0.0 for o in objs]
+        elif which == "isarray":
+            values = [1.0 if o.type == "arr" else 0.0 for o in objs]
         elif which == "length":
             values = [float(o.length) for o in objs]
         elif which == "offset":
@@ -513,8 +515,29 @@ class CodeGen:
         if defined_function(node) is not None:    # the song returns a function: NaN, held
             self.expr(node, discard=True)
             return dconst(NAN), dconst(NAN), FALSE
-        d = self.to_number(self.expr(node))
+        v = self.expr(node)
+        if v.base == "ref":
+            return self.constant_object_result(v)
+        d = self.to_number(v)
         return d, d, FALSE
+
+    def constant_object_result(self, v: Val):
+        """A constant array returned is stereo, [v[0], v[1]] each converted with ToNumber (a
+        missing one is undefined); a string is its ToNumber; undefined is NaN."""
+        b = self.b
+        defined = TRUE if v.u is None else b.not_(v.u)
+        is_array = b.and_(defined, b.fcmp_ordered("!=", self.object_table("isarray", v.d), dconst(0.0)))
+        mono = b.select(defined, self.object_table("number", v.d), dconst(NAN))
+        length, offset = self.object_table("length", v.d), self.object_table("offset", v.d)
+        _, num, und = self.element_tables()
+        channels = []
+        for k in (0, 1):
+            ok = b.fcmp_ordered(">", length, dconst(float(k)))
+            at = b.fptosi(b.fadd(offset, b.select(ok, dconst(float(k)), dconst(0.0))), I64)
+            hole = b.fcmp_ordered("!=", self.load_table(und, at), dconst(0.0))
+            element = b.select(b.and_(ok, b.not_(hole)), self.load_table(num, at), dconst(NAN))
+            channels.append(b.select(is_array, element, mono))
+        return channels[0], channels[1], is_array
 
     # ------------------------------------------------------------ expressions
     def kind(self, node) -> Kind:

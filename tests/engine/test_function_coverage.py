@@ -55,6 +55,9 @@ SONGS = [
     ("q=t>>2,(f=x=>x*q)(q=t>>5)&255", "uint8"),                     # the argument runs before the body
     # a parameter given strings at some calls and arrays at others: indexed alike
     ("S=(p,t)=>t*2**(p[t>>12&3]/12)&255,S('0475',t)+S([10,9,7,8],t)+S([,2],t>>1)", "uint8"),
+    # constant arrays returned through a variable are stereo, strings mono
+    ("q=t&3?['7',,5]:t&4?'12':[[2,3]],(t>>4)%3?q:l=[8,8,16]", "uint8"),
+    ("t?a[t>>9&7]*t:(a='00000031')", "float"),               # a global whose kind the next pass knows
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
