@@ -145,6 +145,7 @@ class SongInfo:
     fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
     live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
+    dual_functions: set = field(default_factory=set)   # globals holding a function at times, values at others
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
     records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
@@ -390,6 +391,7 @@ class Analyzer:
         self.all_locals: set = set()
         self.song_level_ids: set = set()
         self.defined_in_functions: set = set()   # globals whose function a function body (re)creates
+        self.function_copies: set = set()   # reads of a function's global other than as an operand
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
@@ -415,7 +417,7 @@ class Analyzer:
                 self.info.var_kinds[key] = new
                 self.changed = True
             return
-        if name in self.info.func_globals:
+        if name in self.info.func_globals and name not in self.info.dual_functions:
             raise self.refuse(f"assignment of a value to {name}, which holds a function", node)
         if name in self.info.arrays:
             raise self.refuse(f"assignment of another value to {name}, which holds an array", node)
@@ -462,6 +464,8 @@ class Analyzer:
             if name == "undefined":
                 return UNDEF
             raise self.refuse(f"built-in {name} used as a value", node)
+        if name in self.info.dual_functions and id(node) not in self.function_copies:
+            return self.info.global_kinds[name]
         if name in self.info.func_globals:
             raise self.refuse(f"function {name} used as a value", node)
         if name in self.info.arrays:
@@ -522,6 +526,42 @@ class Analyzer:
                         if name in MATH_CONSTANTS:
                             self.info.song_functions.add(name)
                     break
+
+    def collect_dual_functions(self) -> None:
+        """Globals that hold a function at times and values at others (`s=p=>..., s=s(1)+s(2)`),
+        or whose function is read as an operand (`d/4`). Such a global's value is of kind
+        "any": a function converts to NaN, and `+` or a truth test of it stays refused (a
+        function would concatenate its source text); its calls check that it holds the function.
+        Reads other than operands (copies, arguments, results) are refused: the copy of a
+        function would be a value this tier lacks."""
+        holders = {name for name in self.func_global_literal if "." not in name and name not in PARAMS and
+                   name not in self.info.arrays and name not in self.info.records and name not in self.info.math_aliases}
+        scopes = [(self.info.tree, frozenset())] + [
+            (f, frozenset(n for p in self.enclosing_fids(fid) for n in self.info.local_names[p]))
+            for fid, f in self.info.funcs.items()]
+        for root, local in scopes:
+            nodes = list(self.song_level_nodes(root))
+            parent = {id(c): n for n in nodes for c in P.children(n)}
+            for n in nodes:
+                if not isinstance(n, P.Ident) or n.name not in holders or n.name in local:
+                    continue
+                p = parent.get(id(n))
+                if isinstance(p, P.Call) and (p.callee is n or any(a is n for a in p.args)):
+                    continue           # called, or passed on as a function
+                if isinstance(p, P.Assign) and p.target is n and p.op == "=" and \
+                        defined_function(p) is self.func_global_literal[n.name]:
+                    continue           # its definition
+                if isinstance(p, (P.Assign, P.Update)) and p.target is n or isinstance(p, (P.Binary, P.Unary)):
+                    self.info.dual_functions.add(n.name)
+                else:
+                    self.function_copies.add(id(n))   # refused when read (see var_kind)
+        for name in self.info.dual_functions:
+            self.info.global_kinds[name] = Kind("any")
+
+    def enclosing_fids(self, fid: int):
+        while fid is not None:
+            yield fid
+            fid = self.info.parents.get(fid)
 
     def names_reached(self, nodes) -> set:
         """Every name `nodes` mention, and the names in the functions those names hold, and so
@@ -880,6 +920,7 @@ class Analyzer:
         self.collect_records()
         self.collect_math_aliases()
         self.collect_queues()
+        self.collect_dual_functions()
         for _ in range(20):
             self.changed = False
             self.info.kinds = {}
@@ -1210,7 +1251,8 @@ class Analyzer:
                 return self.math_function_named(node)
             if where == "global" and node.name in self.info.math_aliases:
                 return self.info.math_aliases[node.name]
-            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions:
+            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions \
+                    and node.name not in self.info.dual_functions:
                 return self.info.func_globals[node.name]
             return None
         return self.math_function_named(node) if isinstance(node, P.Member) else None

@@ -614,6 +614,10 @@ class CodeGen:
             self.b.store(TRUE, self.song_function_flags[name])
             return
         vp, sp = self.global_ptrs(name)
+        if name in self.info.dual_functions:      # its value, read as a number, is NaN
+            self.b.store(dconst(NAN), vp)
+            self.b.store(dconst(3.0), sp)
+            return
         self.b.store(dconst(1.0), sp)
 
     def alloca(self, ty):
@@ -1467,7 +1471,9 @@ class CodeGen:
         if fname is not None and fname in self.info.func_globals and (
                 not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
             vp, sp = self.global_ptrs(fname)
-            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            held = 3.0 if fname in self.info.dual_functions else None   # else a value: TypeError
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)) if held is None else
+                              self.b.fcmp_ordered("==", self.b.load(sp), dconst(held)))
             return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True)
         if isinstance(callee, P.Ident) and callee.name == "parseInt":
             return self.parse_int(node)

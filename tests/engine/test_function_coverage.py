@@ -58,6 +58,10 @@ SONGS = [
     # constant arrays returned through a variable are stereo, strings mono
     ("q=t&3?['7',,5]:t&4?'12':[[2,3]],(t>>4)%3?q:l=[8,8,16]", "uint8"),
     ("t?a[t>>9&7]*t:(a='00000031')", "float"),               # a global whose kind the next pass knows
+    # a global holding a function at times and a value at others; a function read as a number
+    ("s=p=>(t*p&128)/6,s=(s(1)-s(.75)+s(2))/2,s*3-(t>>13&1?s*1:t&7)", "uint8"),
+    ("d=p=>t*p/3,(d(2)/4%64+d/4%64&32)+d(1)", "uint8"),               # d/4: NaN
+    ("t||(g=x=>x*2),g=t&256?g(t):7,g*1", "uint8"),    # called once it holds a number: TypeError, NaN
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
@@ -125,6 +129,9 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("g=h=>h,g(x=>x)", "function value h used as a value", "1:6"),
     ("g=h=>h(1),g(function*(){})", "generator function", "1:13"),
     ("f=p=>p.charCodeAt(0),f('a')+f([1])", "charCodeAt of a value that is not a string", "1:6"),
+    ("d=p=>t*p,d+1", "string concatenation", "1:11"),
+    ("d=p=>t*p,d?1:2", "function d used as a value", "1:10"),
+    ("t||(g=x=>x*2),g=t&256?g(t):g,g*1", "function g used as a value", "1:28"),   # a copy of it
     ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
     ("C={p:1},C.toString", "property toString of the object C", "1:9"),
     ("C={p:1,f:x=>x},C.p", "object literal with a computed key, a spread or a function", "1:10"),
