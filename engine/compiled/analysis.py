@@ -340,6 +340,15 @@ def unconditional_steps(node) -> list:
     return [node]
 
 
+def conditional_definition(node):
+    """The function literal of `f ??= <literal>` or `f ||= <literal>`: defined only while f is
+    unset, so the first evaluation creates it (and its snapshot) and later ones keep it."""
+    if isinstance(node, P.Assign) and node.op in ("??=", "||=") and isinstance(node.target, (P.Ident, P.Member)) \
+            and isinstance(node.value, P.Func):
+        return node.value
+    return None
+
+
 def defined_function(node):
     """The function literal that `f = <literal>` (or a chain `f = g = <literal>`) assigns."""
     while isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, (P.Ident, P.Member)):
@@ -490,7 +499,7 @@ class Analyzer:
                 self.info.parents[fid] = parent
                 self.info.local_names[fid] = self.function_locals(node)
                 parent = fid
-            literal = defined_function(node)
+            literal = defined_function(node) or conditional_definition(node)
             if literal is not None:
                 name = node.target.name if isinstance(node.target, P.Ident) else node.target.prop
                 if name in self.func_global_literal and self.func_global_literal[name] is not literal:
@@ -548,8 +557,8 @@ class Analyzer:
                 p = parent.get(id(n))
                 if isinstance(p, P.Call) and (p.callee is n or any(a is n for a in p.args)):
                     continue           # called, or passed on as a function
-                if isinstance(p, P.Assign) and p.target is n and p.op == "=" and \
-                        defined_function(p) is self.func_global_literal[n.name]:
+                if isinstance(p, P.Assign) and p.target is n and \
+                        (defined_function(p) or conditional_definition(p)) is self.func_global_literal[n.name]:
                     continue           # its definition
                 if isinstance(p, (P.Assign, P.Update)) and p.target is n or isinstance(p, (P.Binary, P.Unary)):
                     self.info.dual_functions.add(n.name)
@@ -1374,6 +1383,8 @@ class Analyzer:
                 for a in function_definitions(node):      # `f = g = x => ...`: g, then f
                     self.note(a, self.define_function(a))
                 return self.note(node, NUM)
+            if conditional_definition(node) is not None:
+                return self.note(node, self.define_function(node))
             if self.is_array_definition(node):
                 return self.note(node, self.define_array(node))
             if self.is_record_definition(node):
@@ -1405,7 +1416,7 @@ class Analyzer:
     def has_definition(self, node) -> bool:
         """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
         return any(
-            defined_function(c) is not None or self.is_array_definition(c) or
+            defined_function(c) is not None or self.is_array_definition(c) or conditional_definition(c) is not None or
             self.is_math_alias_definition(c) or self.is_record_definition(c) or
             isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
             for c in P.children(node))
@@ -1421,7 +1432,9 @@ class Analyzer:
             name = self.global_member(target)
             if name is None:
                 raise self.refuse("function stored in " + _construct_name(target), node)
-        self.create_function(defined_function(node), name, node)
+        if node.op != "=" and (name in self.info.dual_functions or name in self.info.song_functions):
+            raise self.refuse(f"'{node.op}' definition of {name}, which also holds other values", node)
+        self.create_function(defined_function(node) or conditional_definition(node), name, node)
         return NUM
 
     def x_Num(self, node) -> Kind:

@@ -27,7 +27,7 @@ from engine.compiled import arrays, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
-    defined_function, function_definitions, constant_arguments, folded_operand, folded_test, rest_of_spread)
+    defined_function, function_definitions, conditional_definition, constant_arguments, folded_operand, folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
@@ -549,6 +549,9 @@ class CodeGen:
                 for a in reversed(function_definitions(node)):    # `f = g = x => ...`: g, then f
                     self.define_function(a)
                 return Val("num", dconst(NAN), None)
+            if conditional_definition(node) is not None:
+                self.define_function_once(node)
+                return Val("num", dconst(NAN), None)
             if self.is_array_definition(node):
                 self.define_array(node)
                 return Val("num", dconst(NAN), None)
@@ -569,6 +572,7 @@ class CodeGen:
 
     def has_definition(self, node) -> bool:
         return any(defined_function(c) is not None or self.is_array_definition(c) or
+                   conditional_definition(c) is not None or
                    self.is_math_alias_definition(c) or id(c) in self.info.record_definitions or
                    isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
                    for c in P.children(node))
@@ -601,10 +605,26 @@ class CodeGen:
     def global_name_of(self, target) -> str:
         return target.name if isinstance(target, P.Ident) else target.prop
 
+    def define_function_once(self, node) -> None:
+        """`this.f ??= <literal>` (or `||=`): the global holds only this function or nothing, so
+        it is defined exactly while unset. A bare `f ??= ...` reads f first: while f was never
+        assigned that throws a ReferenceError, so only the member form ever defines."""
+        b = self.b
+        vp, sp = self.global_ptrs(self.global_name_of(node.target))
+        if isinstance(node.target, P.Ident):
+            self.throw_unless(b.fcmp_ordered("!=", b.load(sp), dconst(0.0)))
+            return
+        define_bb, done_bb = self.block("define"), self.block("defined")
+        b.cbranch(b.fcmp_ordered("==", b.load(sp), dconst(0.0)), define_bb, done_bb)
+        b.position_at_end(define_bb)
+        self.define_function(node)
+        b.branch(done_bb)
+        b.position_at_end(done_bb)
+
     def define_function(self, node) -> None:
         """`f = <function literal>`: mark the global defined and snapshot what it captures."""
         name = self.global_name_of(node.target)
-        fid = self.info.func_ids[id(defined_function(node))]
+        fid = self.info.func_ids[id(defined_function(node) or conditional_definition(node))]
         for cname in self.info.captures.get(fid, ()):
             v = self.convert(self.read_var(cname), self.info.capture_kinds[(fid, cname)])
             vp, up = self.capture_ptrs(fid, cname)

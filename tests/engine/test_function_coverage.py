@@ -62,6 +62,10 @@ SONGS = [
     ("s=p=>(t*p&128)/6,s=(s(1)-s(.75)+s(2))/2,s*3-(t>>13&1?s*1:t&7)", "uint8"),
     ("d=p=>t*p/3,(d(2)/4%64+d/4%64&32)+d(1)", "uint8"),               # d/4: NaN
     ("t||(g=x=>x*2),g=t&256?g(t):7,g*1", "uint8"),    # called once it holds a number: TypeError, NaN
+    # `f ??= <function>`: created (with its snapshot of t) by the first evaluation only
+    ("this.f??=x=>x*3+t,f(t)&255", "uint8"),
+    ("t>99&&(this.g||=(x,o=2)=>x>>o&t),t>99?g(t):t&7", "uint8"),
+    ("t>99&&(g||=(x,o=2)=>x>>o&t),t>99?g(t):t&7", "uint8"),     # g never assigned: ReferenceError
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
@@ -132,6 +136,8 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("d=p=>t*p,d+1", "string concatenation", "1:11"),
     ("d=p=>t*p,d?1:2", "function d used as a value", "1:10"),
     ("t||(g=x=>x*2),g=t&256?g(t):g,g*1", "function g used as a value", "1:28"),   # a copy of it
+    ("q=(f??=x=>x)", "function f used as a value", "1:4"),
+    ("E??=x=>x,E(t)", "function assigned to a local variable", "1:1"),
     ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
     ("C={p:1},C.toString", "property toString of the object C", "1:9"),
     ("C={p:1,f:x=>x},C.p", "object literal with a computed key, a spread or a function", "1:10"),
