@@ -543,8 +543,9 @@ class Analyzer:
         function would concatenate its source text); its calls check that it holds the function.
         Reads other than operands (copies, arguments, results) are refused: the copy of a
         function would be a value this tier lacks."""
+        others = set(self.info.arrays) | set(self.info.records) | set(self.info.math_aliases)
         holders = {name for name in self.func_global_literal if "." not in name and name not in PARAMS and
-                   name not in self.info.arrays and name not in self.info.records and name not in self.info.math_aliases}
+                   name not in others}
         scopes = [(self.info.tree, frozenset())] + [
             (f, frozenset(n for p in self.enclosing_fids(fid) for n in self.info.local_names[p]))
             for fid, f in self.info.funcs.items()]
@@ -1260,8 +1261,8 @@ class Analyzer:
                 return self.math_function_named(node)
             if where == "global" and node.name in self.info.math_aliases:
                 return self.info.math_aliases[node.name]
-            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions \
-                    and node.name not in self.info.dual_functions:
+            if where == "global" and node.name in self.info.func_globals and \
+                    node.name not in self.defined_in_functions and node.name not in self.info.dual_functions:
                 return self.info.func_globals[node.name]
             return None
         return self.math_function_named(node) if isinstance(node, P.Member) else None
@@ -1473,6 +1474,7 @@ class Analyzer:
     def x_Conditional(self, node) -> Kind:
         test = folded_test(self.info, self.frames, node.test)
         if test is not None:
+            self.expr(node.test)     # still run: reading a constant global may throw
             return self.fold_kind(node, self.expr(node.cons if test else node.alt))
         self.truthy(self.expr(node.test), node.test)
         a = self.expr(node.cons)
@@ -1482,6 +1484,7 @@ class Analyzer:
     def x_Logical(self, node) -> Kind:
         left = folded_operand(self.info, self.frames, node.left)
         if left is not None:
+            self.expr(node.left)     # still run: reading a constant global may throw
             keep = node.op == "??" or recursion.is_truthy(left) == (node.op == "||")
             return self.fold_kind(node, NUM if keep else self.expr(node.right))
         a = self.expr(node.left)

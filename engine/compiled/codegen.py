@@ -27,7 +27,8 @@ from engine.compiled import arrays, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
-    defined_function, function_definitions, conditional_definition, constant_arguments, folded_operand, folded_test, rest_of_spread)
+    defined_function, function_definitions, conditional_definition, constant_arguments, folded_operand,
+    folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
@@ -843,6 +844,7 @@ class CodeGen:
     def x_Conditional(self, node) -> Val:
         test = folded_test(self.info, self.frames, node.test)
         if test is not None:      # decided by constant parameters (engine.compiled.recursion)
+            self.expr(node.test)  # still run: reading a constant global may throw
             return self.convert(self.expr(node.cons if test else node.alt), self.kind(node))
         b = self.b
         cond = self.truthy(self.expr(node.test))
@@ -859,6 +861,7 @@ class CodeGen:
     def x_Logical(self, node) -> Val:
         left = folded_operand(self.info, self.frames, node.left)
         if left is not None:      # decided by constant parameters (engine.compiled.recursion)
+            self.expr(node.left)  # still run: reading a constant global may throw
             keep = node.op == "??" or is_truthy(left) == (node.op == "||")
             v = Val("num", dconst(left), None) if keep else self.expr(node.right)
             return self.convert(v, self.kind(node))

@@ -22,6 +22,7 @@ SONGS = [
     ("g=(x,n)=>n>0?g(x*1.5%7,n-2)+(n==4?x:0):x,g(t/99,8)", "float"),
     # the depth from a global only ever assigned one constant (read before it: ReferenceError)
     ("f=n=>n?(n*t>>8&7)+f(n-1):0,f(N),t||(N=9),f(N+1)", "uint8"),
+    ("f=(n,x)=>n>M?x:f(n+1,x*3%7),f(0,t&7)+(t>50?M=4:0)", "uint8"),   # M read before it is set: throws
     # the recursive call under a runtime test as well (echo): both tests stay in the code
     ("M=t=>(t*3&t>>5)&255,X=(f,t,i=10)=>t>=0?f(t)+(i?X(f,t-512,i-1)*.8:0)/2:0,X(M,t)", "uint8"),
     # functions held by song parameters named like Math constants, defined every sample
