@@ -50,6 +50,7 @@ SONGS = [
     ("D=(b=t&t>>12,f=(a,c)=>32*sin(b--%2**c*t/2**a),f(5,4)+f(9,6)+128),"
      "S=(t/=B=t&t>>12,F=(a,c)=>32*sin(B--%2**c*t/2**a)|0,F(5,4)+F(9,6)+128),[D,S]", "uint8"),
     ("m=x=>(t+=x,t&t>>9),m(3)+m(t>>4)+t", "uint8"),                            # and may assign it
+    ("f=x=>x*PI,PI=t>>7,f(t)+PI", "uint8"),                                    # an assigned Math name too
     ("t||(k=0),g=()=>k++,g(),f=x=>x*t,t*=2,f(3)+g()", "uint8"),
     # `(f = x => ...)(args)`: defined, then called where it was made
     ("t/=16,(a=(x,l)=>(8*t*2**(x/12)&128)*(-t/64*l/2&2047)/2E3)(0,32)+a(4,34)+a(7,36)", "uint8"),
@@ -73,6 +74,8 @@ SONGS = [
     ("o={a:1},o.a++,t&64&&(o.b=t),o.b*o.a+(t&1?o={a:t&7}:0,o.a)", "uint8"),   # a new object: b is gone
     ("x=P.v|0,P={v:t>>3},x+P.v", "uint8"),            # read before the first assignment: ReferenceError
     ("r={0:t&9,'q r':2,5:3},r[0]+r[t&7]", "uint8"),
+    ("f=()=>{C={p:t>>2,length:3}},t&1&&f(),(C.p|C.length)&255", "uint8"),     # made inside a function
+    ("u={'5':7,a:1},u['a5'[t>>8&3]]??t", "uint8"),                     # keys '5', then past the end
     # constant tables keyed by one-character strings, looked up with a character of a string
     ("rel={a:-7,b:-11,c:-2,f:10,_:0},s=t=>t*2**((rel[x='a0bc_fza'[t>>11&7]]??x)/12)&128,s(t)+s(t-4e3)/2", "uint8"),
     ("va={_:0,A:220,B:247.5,3:330},d='AB_3A B3'[t>>10&7],t*va[d]/2e3&255", "uint8"),
@@ -147,6 +150,7 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("C={p:1},C=5,C.p", "object literal", "1:3"),
     ("C={p:1,'0.5':2},C[t/2]", "key of the object C that is not a one-character string or an integer", "1:19"),
     ("C={p:1},C['pq']", "key of the object C that is not a one-character string", "1:11"),
+    ("u={undefined:5,a:1},u['a'[t&1]]", "key of the object u that may be undefined", "1:23"),
     ("C={p:1},C[t&1]=3", "assignment to indexing result", "1:9"),
 ])
 def test_refused_function_uses(code, construct, position):
