@@ -32,6 +32,8 @@ its position):
   and function literals passed as arguments or default values; rest parameters forwarded with
   `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
   defined every sample;
+* globals picking one of several closed helper functions, `V=[f,g][i]`, then `V(x)`
+  (engine.compiled.choices); globals holding a function at times and a value at others;
 * objects used as records (engine.compiled.records): a global only ever assigned object
   literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key).
 """

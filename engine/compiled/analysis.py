@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, records, recursion, restparams
+from engine.compiled import arrays, choices, records, recursion, restparams
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -146,6 +146,7 @@ class SongInfo:
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
     live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
     dual_functions: set = field(default_factory=set)   # globals holding a function at times, values at others
+    choices: dict = field(default_factory=dict)        # global picking one of several functions -> their fids
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
     records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
@@ -475,6 +476,8 @@ class Analyzer:
             raise self.refuse(f"built-in {name} used as a value", node)
         if name in self.info.dual_functions and id(node) not in self.function_copies:
             return self.info.global_kinds[name]
+        if name in self.info.choices:
+            raise self.refuse(f"function {name} used as a value", node)
         if name in self.info.func_globals:
             raise self.refuse(f"function {name} used as a value", node)
         if name in self.info.arrays:
@@ -567,6 +570,42 @@ class Analyzer:
                     self.function_copies.add(id(n))   # refused when read (see var_kind)
         for name in self.info.dual_functions:
             self.info.global_kinds[name] = Kind("any")
+
+    def collect_choices(self) -> None:
+        """Globals assigned only `[f1, f2, ...][index]` of functions that read nothing from the
+        scope they were made in (engine.compiled.choices)."""
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        assigned = {n.target.name for n in nodes
+                    if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident)}
+        closed = {}
+        for name, literal in self.func_global_literal.items():
+            fid = self.info.func_ids[id(literal)]
+            free = self.static_free_names(literal)
+            if "." in name or name in self.info.dual_functions or name in PARAMS or self.info.parents[fid] is not None \
+                    or "t" in free or any(n in PARAMS and n in assigned for n in free):
+                continue
+            closed[name] = fid
+        taken = set(self.info.arrays) | set(self.info.records) | set(self.info.math_aliases) | set(self.info.func_globals)
+        self.info.choices = {name: fids for name, fids in choices.find_choices(self.plain, closed).items()
+                             if name not in taken and name not in PARAMS and name not in BUILTIN_GLOBALS}
+        for name in self.info.choices:
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+
+    def is_choice_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.choices and choices.choice_site(node.value) is not None and \
+            resolve(self.info, self.frames, node.target.name)[0] == "global"
+
+    def define_choice(self, node) -> Kind:
+        """`V = [f1, ...][index]`: every element is read (ReferenceError while unset), then the index."""
+        for e in node.value.obj.elements:
+            if resolve(self.info, self.frames, e.name)[0] != "global":
+                raise self.refuse(f"function list of {node.target.name} naming a local variable", e)
+        self.index_kind(self.expr(node.value.index), node.value.index)
+        return NUM
 
     def enclosing_fids(self, fid: int):
         while fid is not None:
@@ -931,6 +970,7 @@ class Analyzer:
         self.collect_math_aliases()
         self.collect_queues()
         self.collect_dual_functions()
+        self.collect_choices()
         for _ in range(20):
             self.changed = False
             self.info.kinds = {}
@@ -1388,6 +1428,8 @@ class Analyzer:
                 return self.note(node, self.define_function(node))
             if self.is_array_definition(node):
                 return self.note(node, self.define_array(node))
+            if self.is_choice_definition(node):
+                return self.note(node, self.define_choice(node))
             if self.is_record_definition(node):
                 return self.note(node, self.define_record(node))
             if self.is_math_alias_definition(node):
@@ -1418,7 +1460,7 @@ class Analyzer:
         """Does a discarded &&/||/?: hold a function definition (`t||(f=x=>x)`)?"""
         return any(
             defined_function(c) is not None or self.is_array_definition(c) or conditional_definition(c) is not None or
-            self.is_math_alias_definition(c) or self.is_record_definition(c) or
+            self.is_math_alias_definition(c) or self.is_record_definition(c) or self.is_choice_definition(c) or
             isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
             for c in P.children(node))
 
@@ -1793,6 +1835,13 @@ class Analyzer:
         if isinstance(callee, P.Func):
             fid = self.info.func_ids[id(callee)]
             return self.call_function(fid, node.args, node, snapshot=False)
+        if isinstance(callee, P.Ident) and callee.name in self.info.choices and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            out = None
+            for fid in dict.fromkeys(self.info.choices[callee.name]):    # each candidate once
+                k = self.call_function(fid, node.args, node, snapshot=True)
+                out = k if out is None else out.join(k)
+            return out
         if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
             self.expr(callee, discard=True)
             return self.call_function(self.info.func_ids[id(defined_function(callee))], node.args, node,

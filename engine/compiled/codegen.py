@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, integers, parser as P, records, restparams
+from engine.compiled import arrays, choices, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
@@ -559,6 +559,9 @@ class CodeGen:
             if id(node) in self.info.record_definitions:
                 self.define_record(node)
                 return Val("num", dconst(NAN), None)
+            if self.is_choice_definition(node):
+                self.define_choice(node)
+                return Val("num", dconst(NAN), None)
             if self.is_math_alias_definition(node):
                 self.write_global(node.target.name, Val("num", dconst(0.0), None))   # now defined
                 return Val("num", dconst(NAN), None)
@@ -575,6 +578,7 @@ class CodeGen:
         return any(defined_function(c) is not None or self.is_array_definition(c) or
                    conditional_definition(c) is not None or
                    self.is_math_alias_definition(c) or id(c) in self.info.record_definitions or
+                   self.is_choice_definition(c) or
                    isinstance(c, (P.Logical, P.Conditional, P.Sequence)) and self.has_definition(c)
                    for c in P.children(node))
 
@@ -645,13 +649,18 @@ class CodeGen:
         with self.b.goto_block(self.entry_builder_block):
             return self.b.alloca(ty)
 
+    def call_arguments(self, args: tuple) -> list:
+        """The arguments of a call, evaluated in order: Vals, array storage keys, (function,)."""
+        return [self.array_argument(a) if id(a) in self.info.array_args else
+                self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
+                for a in args]
+
     def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False,
-                    outer: int | None = None) -> Val:
+                    outer: int | None = None, arg_vals: list | None = None) -> Val:
         b = self.b
         func = self.info.funcs[fid]
-        arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
-                    self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
-                    for a in args]
+        if arg_vals is None:
+            arg_vals = self.call_arguments(args)
         frame = Frame(fid, snapshot, toplevel, consts=constant_arguments(self.info, self.frames, fid, args),
                       outer=outer)
         rest = restparams.rest_parameter(func)
@@ -1087,6 +1096,63 @@ class CodeGen:
         return res
 
     # ------------------------------------------------------------ members, indexing, calls
+    # ------------------------------------------------------------ function choices (engine.compiled.choices)
+    def is_choice_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.choices and choices.choice_site(node.value) is not None and \
+            resolve(self.info, self.frames, node.target.name)[0] == "global"
+
+    def define_choice(self, node) -> None:
+        """`V = [f1, ...][index]`: the elements are read (each must be defined), then the index;
+        V keeps the index, or is undefined when the index is off the list."""
+        b = self.b
+        for e in node.value.obj.elements:
+            self.read_global(e.name, soft=False)
+        idx = self.to_number(self.expr(node.value.index))
+        n = len(node.value.obj.elements)
+        ok, _ = self.index_in_range(idx, n)
+        vp, sp = self.global_ptrs(node.target.name)
+        b.store(idx, vp)
+        b.store(b.select(ok, dconst(1.0), dconst(2.0)), sp)
+
+    def call_choice(self, node) -> Val:
+        """`V(args)`: V read (ReferenceError while unset), the arguments once, then the function
+        V's index picks; undefined is not callable (TypeError)."""
+        b = self.b
+        name = node.callee.name
+        vp, sp = self.global_ptrs(name)
+        status = b.load(sp)
+        self.throw_unless(b.fcmp_ordered("!=", status, dconst(0.0)))
+        idx = b.load(vp)
+        arg_vals = self.call_arguments(node.args)
+        self.throw_unless(b.fcmp_ordered("==", status, dconst(1.0)))
+        kind = self.kind(node)
+        done = self.block("chosen")
+        incoming = []
+        fids = self.info.choices[name]
+        for k, fid in enumerate(fids):
+            here, other = self.block("choice"), self.block("notchoice")
+            if k == len(fids) - 1:
+                b.branch(here)     # a defined V holds an index on the list
+            else:
+                b.cbranch(b.fcmp_ordered("==", idx, dconst(float(k))), here, other)
+            b.position_at_end(here)
+            v = self.convert(self.inline_call(fid, node.args, snapshot=True, arg_vals=arg_vals), kind)
+            incoming.append((v, b.block))
+            b.branch(done)
+            b.position_at_end(other)
+        b.unreachable()
+        b.position_at_end(done)
+        d = b.phi(DBL)
+        for v, blk in incoming:
+            d.add_incoming(v.d, blk)
+        u = None
+        if kind.undef:
+            u = b.phi(I1)
+            for v, blk in incoming:
+                u.add_incoming(v.u, blk)
+        return Val(kind.base, d, u)
+
     # ------------------------------------------------------------ records (engine.compiled.records)
     def record_holder(self, node) -> str | None:
         if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
@@ -1478,6 +1544,9 @@ class CodeGen:
             return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
         if isinstance(callee, P.Func):
             return self.inline_call(self.info.func_ids[id(callee)], node.args, snapshot=False)
+        if isinstance(callee, P.Ident) and callee.name in self.info.choices and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.call_choice(node)
         if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
             self.expr(callee, discard=True)
             return self.inline_call(self.info.func_ids[id(defined_function(callee))], node.args, snapshot=False)

@@ -68,6 +68,11 @@ SONGS = [
     ("this.f??=x=>x*3+t,f(t)&255", "uint8"),
     ("t>99&&(this.g||=(x,o=2)=>x>>o&t),t>99?g(t):t&7", "uint8"),
     ("t>99&&(g||=(x,o=2)=>x>>o&t),t>99?g(t):t&7", "uint8"),     # g never assigned: ReferenceError
+    # a global picking one of several functions at run time: called through a switch
+    ("T=x=>x&128,Q=x=>x*3&255,W=(x,k=2)=>x>>k,V=[Q,T,W,Q][t>>12&3],V(t)+V(t>>1,3)", "uint8"),
+    ("Q=x=>x*3&255,V=[Q,Q][t>>11&3],V(t)", "uint8"),                  # off the list: undefined, TypeError
+    ("n=0,Q=x=>x*3&255,V=[Q][t>>11&1],V(n++)+n", "uint8"),            # the argument runs before the TypeError
+    ("V(1),Q=x=>x*3&255,V=[Q][0],V(t)", "uint8"),                      # read before assigned: ReferenceError
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
@@ -142,6 +147,8 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("t||(g=x=>x*2),g=t&256?g(t):g,g*1", "function g used as a value", "1:28"),   # a copy of it
     ("q=(f??=x=>x)", "function f used as a value", "1:4"),
     ("E??=x=>x,E(t)", "function assigned to a local variable", "1:1"),
+    ("T=x=>x&t,Q=x=>x*3&255,V=[Q,T][t>>12&1],V(t)", "function Q used as a value", "1:26"),   # T reads t
+    ("Q=x=>x*3&255,V=[Q][t>>12&1],V(t)+V", "function V used as a value", "1:34"),
     ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
     ("C={p:1},C.toString", "property toString of the object C", "1:9"),
     ("C={p:1,f:x=>x},C.p", "object literal with a computed key, a spread or a function", "1:10"),
