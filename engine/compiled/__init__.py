@@ -35,7 +35,8 @@ its position):
 * globals picking one of several closed helper functions, `V=[f,g][i]`, then `V(x)`
   (engine.compiled.choices); globals holding a function at times and a value at others;
 * objects used as records (engine.compiled.records): a global only ever assigned object
-  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key).
+  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key),
+  with function properties that read neither `this` nor their scope, called as `o.f(x)`.
 """
 from __future__ import annotations
 

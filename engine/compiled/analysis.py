@@ -1225,6 +1225,33 @@ class Analyzer:
         for name in self.info.records:
             if name not in self.info.globals:
                 self.info.globals[name] = len(self.info.globals)   # its status: whether it was assigned
+        definitions = {}
+        for node_id, holder in self.info.record_definitions.items():
+            definitions.setdefault(holder, []).append(node_id)
+        literals = {id(n): n.value for n in nodes if id(n) in self.info.record_definitions}
+        for holder, ids in definitions.items():
+            if len(ids) != 1:
+                continue       # each literal would make its own functions: several per property
+            for key, value in literals[ids[0]].props:
+                if isinstance(value, P.Func) and self.method_ok(value):
+                    name = records.field_name(holder, records.property_key(key))
+                    self.func_global_literal[name] = value
+                    self.info.func_globals[name] = self.info.func_ids[id(value)]
+                    if name not in self.info.globals:
+                        self.info.globals[name] = len(self.info.globals)
+
+    def method_ok(self, func: P.Func) -> bool:
+        """A function a record can hold as a property: it does not read `this`, and reads
+        nothing from the scope it was made in (t, enclosing locals), so calling it later
+        through the record behaves as calling it where it was made."""
+        if func.generator or func.is_async or records.uses_this(func):
+            return False
+        fid = self.info.func_ids[id(func)]
+        assigned_params = {n.target.name for n in P.walk(self.info.tree)
+                           if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident)} & PARAMS
+        scope = {"t", "window"} | assigned_params | {
+            n for p in self.enclosing_fids(self.info.parents[fid]) for n in self.info.local_names[p]}
+        return not (self.static_free_names(func) & scope)
 
     def is_record_definition(self, node) -> bool:
         return id(node) in self.info.record_definitions
@@ -1265,13 +1292,21 @@ class Analyzer:
 
     def define_record(self, node) -> Kind:
         """`holder = {k: v, ...}` (its value discarded): each value's kind goes to its field."""
-        bad = records.literal_problem(node.value)
-        if bad is not None:
-            raise self.refuse("object literal with a computed key, a spread or a function", bad)
         holder = node.target.name
+        bad = records.literal_problem(node.value, lambda f: records.field_name(holder, self.method_key(node, f))
+                                      in self.info.func_globals)
+        if bad is not None:
+            raise self.refuse("object literal with a computed key, a spread, or a function reading this or its scope", bad)
         for key, value in node.value.props:
-            self.set_var_kind(records.field_name(holder, records.property_key(key)), self.expr(value), value)
+            name = records.field_name(holder, records.property_key(key))
+            if isinstance(value, P.Func):
+                self.create_function(value, name, value)
+            else:
+                self.set_var_kind(name, self.expr(value), value)
         return NUM
+
+    def method_key(self, node, func) -> str:
+        return next(records.property_key(k) for k, v in node.value.props if v is func)
 
     def array_param(self, node):
         """(frame, storage key) when `node` names an array parameter of an inlined call."""
@@ -1657,7 +1692,10 @@ class Analyzer:
 
     def x_Member(self, node) -> Kind:
         if self.record_holder(node) is not None and not node.optional:
-            return _with_undef(self.info.global_kinds.get(self.record_field(node), NUM), True)
+            name = self.record_field(node)
+            if name in self.info.func_globals:
+                raise self.refuse(f"function {name} used as a value", node)
+            return _with_undef(self.info.global_kinds.get(name, NUM), True)
         if node.prop == "length" and not node.optional and self.array_param(node.obj) is not None:
             return NUM
         if node.prop == "length" and not node.optional and self.array_holder(node.obj):
@@ -1835,6 +1873,10 @@ class Analyzer:
         if isinstance(callee, P.Func):
             fid = self.info.func_ids[id(callee)]
             return self.call_function(fid, node.args, node, snapshot=False)
+        if isinstance(callee, P.Member) and self.record_holder(callee) is not None and \
+                self.record_field(callee) in self.info.func_globals:      # a record's function property
+            return self.call_function(self.info.func_globals[self.record_field(callee)], node.args, node,
+                                      snapshot=True)
         if isinstance(callee, P.Ident) and callee.name in self.info.choices and \
                 resolve(self.info, self.frames, callee.name)[0] == "global":
             out = None

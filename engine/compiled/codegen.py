@@ -629,7 +629,10 @@ class CodeGen:
     def define_function(self, node) -> None:
         """`f = <function literal>`: mark the global defined and snapshot what it captures."""
         name = self.global_name_of(node.target)
-        fid = self.info.func_ids[id(defined_function(node) or conditional_definition(node))]
+        self.store_function(self.info.func_ids[id(defined_function(node) or conditional_definition(node))], name)
+
+    def store_function(self, fid: int, name: str) -> None:
+        """The global `name` now holds the function `fid`, with a snapshot of what it captures."""
         for cname in self.info.captures.get(fid, ()):
             v = self.convert(self.read_var(cname), self.info.capture_kinds[(fid, cname)])
             vp, up = self.capture_ptrs(fid, cname)
@@ -1185,14 +1188,17 @@ class CodeGen:
     def define_record(self, node) -> None:
         """`holder = {k: v, ...}`: a new object: the values in order, the other properties gone."""
         holder = node.target.name
-        values = [(records.property_key(k), self.expr(v)) for k, v in node.value.props]
+        values = [(records.property_key(k), v if isinstance(v, P.Func) else self.expr(v)) for k, v in node.value.props]
         present = {k for k, _ in values}
         for prop in self.info.records[holder]:
             name = records.field_name(holder, prop)
             if prop not in present and name in self.info.globals:
                 self.b.store(dconst(0.0), self.global_ptrs(name)[1])    # absent: reads give undefined
         for prop, v in values:
-            self.write_global(records.field_name(holder, prop), v)
+            if isinstance(v, P.Func):       # a function property (made, like the values, in order)
+                self.store_function(self.info.func_ids[id(v)], records.field_name(holder, prop))
+            else:
+                self.write_global(records.field_name(holder, prop), v)
         self.write_global(holder, Val("num", dconst(0.0), None))     # assigned
 
     def x_Member(self, node) -> Val:
@@ -1547,6 +1553,10 @@ class CodeGen:
         if isinstance(callee, P.Ident) and callee.name in self.info.choices and \
                 resolve(self.info, self.frames, callee.name)[0] == "global":
             return self.call_choice(node)
+        if isinstance(callee, P.Member) and self.record_holder(callee) is not None and \
+                records.field_name(callee.obj.name, callee.prop) in self.info.func_globals:
+            name = self.record_field(callee)     # the holder read first: ReferenceError while unset
+            return self.inline_call(self.info.func_globals[name], node.args, snapshot=True)
         if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
             self.expr(callee, discard=True)
             return self.inline_call(self.info.func_ids[id(defined_function(callee))], node.args, snapshot=False)

@@ -81,6 +81,8 @@ SONGS = [
     ("r={0:t&9,'q r':2,5:3},r[0]+r[t&7]", "uint8"),
     ("f=()=>{C={p:t>>2,length:3}},t&1&&f(),(C.p|C.length)&255", "uint8"),     # made inside a function
     ("u={'5':7,a:1},u['a5'[t>>8&3]]??t", "uint8"),                     # keys '5', then past the end
+    ("t||(B={l:0,w:t=>t<<t/16}),B.l=t>>3&7,B.w(B.l+t)&255", "uint8"),        # a function property
+    ("o={k:2,f(x,y=3){return x*y&255}},o.f(t,o.k)+o.f(t>>4)", "uint8"),          # a method without this
     # constant tables keyed by one-character strings, looked up with a character of a string
     ("rel={a:-7,b:-11,c:-2,f:10,_:0},s=t=>t*2**((rel[x='a0bc_fza'[t>>11&7]]??x)/12)&128,s(t)+s(t-4e3)/2", "uint8"),
     ("va={_:0,A:220,B:247.5,3:330},d='AB_3A B3'[t>>10&7],t*va[d]/2e3&255", "uint8"),
@@ -151,8 +153,13 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("Q=x=>x*3&255,V=[Q][t>>12&1],V(t)+V", "function V used as a value", "1:34"),
     ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
     ("C={p:1},C.toString", "property toString of the object C", "1:9"),
-    ("C={p:1,f:x=>x},C.p", "object literal with a computed key, a spread or a function", "1:10"),
-    ("C={[t]:1},C.p", "object literal with a computed key, a spread or a function", "1:5"),
+    ("C={p:1,f:x=>x*t},C.p", "object literal with a computed key, a spread, or a function reading this or its scope", "1:10"),
+    ("B={w:x=>x*t},B.w(3)", "a function reading this or its scope", "1:6"),
+    ("B={w(x){return this.q}},B.w(3)", "a function reading this or its scope", "1:4"),
+    ("B={w:x=>x},B.w", "function B.w used as a value", "1:12"),
+    ("B={w:x=>x},B.w=5", "assignment of a value to B.w, which holds a function", "1:12"),
+    ("t&1?B={w:x=>x}:B={w:x=>2},B.w(1)", "a function reading this or its scope", "1:10"),   # two literals
+    ("C={[t]:1},C.p", "object literal with a computed key, a spread, or a function reading this or its scope", "1:5"),
     ("C={p:1},this.C.p", "object literal", "1:3"),
     ("C={p:1},C=5,C.p", "object literal", "1:3"),
     ("C={p:1,'0.5':2},C[t/2]", "key of the object C that is not a one-character string or an integer", "1:19"),
