@@ -30,7 +30,8 @@ its position):
   ending in `return <function>` (engine.compiled.funcbeat); self-calling functions unrolled
   where constant arguments bound the depth (engine.compiled.recursion); helper functions
   and function literals passed as arguments or default values; rest parameters forwarded with
-  `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
+  `...rest` (engine.compiled.restparams); array-destructuring parameters `([a, b]) => ...`
+  given arrays (engine.compiled.destructuring); functions held by song parameters (`E=(f,t,i)=>...`)
   defined every sample;
 * globals picking one of several closed helper functions, `V=[f,g][i]`, then `V(x)`
   (engine.compiled.choices); globals holding a function at times and a value at others;

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, choices, records, recursion, restparams
+from engine.compiled import arrays, choices, destructuring, records, recursion, restparams
 from engine.compiled import parser as P
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
 
@@ -147,6 +147,7 @@ class SongInfo:
     live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
     dual_functions: set = field(default_factory=set)   # globals holding a function at times, values at others
     choices: dict = field(default_factory=dict)        # global picking one of several functions -> their fids
+    pattern_reads: dict = field(default_factory=dict)  # id(pattern parameter) -> its element reads
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
     records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
@@ -319,14 +320,14 @@ def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
     out = {}
     lookup = lambda name: frame_constant(info, frames, name)   # noqa: E731 - in the caller's scope
     for i, p in enumerate(info.funcs[fid].params):
-        if p.target.name not in params:
+        if destructuring.param_name(p, i) not in params:
             continue
         if i < len(args):
             v = recursion.constant_value(args[i], lookup)
         else:
             v = None if p.default is None else recursion.constant_value(p.default, lambda name: None)
         if v is not None:
-            out[p.target.name] = v
+            out[destructuring.param_name(p, i)] = v
     return out
 
 
@@ -587,7 +588,8 @@ class Analyzer:
                     or "t" in free or any(n in PARAMS and n in assigned for n in free):
                 continue
             closed[name] = fid
-        taken = set(self.info.arrays) | set(self.info.records) | set(self.info.math_aliases) | set(self.info.func_globals)
+        taken = set(self.info.arrays) | set(self.info.records) | set(self.info.math_aliases) | \
+            set(self.info.func_globals)
         self.info.choices = {name: fids for name, fids in choices.find_choices(self.plain, closed).items()
                              if name not in taken and name not in PARAMS and name not in BUILTIN_GLOBALS}
         for name in self.info.choices:
@@ -694,15 +696,20 @@ class Analyzer:
 
     def function_locals(self, func: P.Func) -> tuple:
         names = []
-        for p in func.params:
+        for i, p in enumerate(func.params):
             if p.rest and p is func.params[-1] and isinstance(p.target, P.Ident):
                 bad = restparams.misuse(func, p.target.name)
                 if bad is not None:
                     raise self.refuse(f"rest parameter {p.target.name} used other than as "
                                       f"...{p.target.name} among a call's arguments", bad)
-            elif p.rest or not isinstance(p.target, P.Ident):
+            elif p.rest or not isinstance(p.target, (P.Ident, P.ArrayLit)):
                 raise self.refuse("rest or destructuring parameter", p)
-            names.append(p.target.name)
+            elif isinstance(p.target, P.ArrayLit):
+                bad = destructuring.pattern_problem(p)
+                if bad is not None:
+                    raise self.refuse("destructuring parameter other than [a, b, ...] of names", bad)
+                names.extend(destructuring.pattern_names(p))
+            names.append(destructuring.param_name(p, i))
         if not func.expression_body:
             stack = list(func.body)
             while stack:
@@ -818,7 +825,7 @@ class Analyzer:
         self.loop_depth = 0
         try:
             bindings = restparams.bindings(func, len(args))
-            params = {p.target.name for p in func.params} | {    # a rest parameter's hidden locals
+            params = {destructuring.param_name(p, i) for i, p in enumerate(func.params)} | {    # rest's hidden locals
                 name for name in self.info.local_names[fid] if rest is not None and name.startswith(rest + "#")}
             for name in self.info.local_names[fid]:
                 if name not in params:
@@ -852,6 +859,7 @@ class Analyzer:
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
                 self.set_fn_kind(fid, pname, k)
+            self.destructure_parameters(fid, frame)
             if func.expression_body:
                 rk = self.expr(func.body)
             else:
@@ -871,6 +879,18 @@ class Analyzer:
             self.info.ret_kinds[fid] = new
             self.changed = True
         return new
+
+    def destructure_parameters(self, fid: int, frame: Frame) -> None:
+        """`([a, b]) => ...`: a and b get the argument's elements (engine.compiled.destructuring)."""
+        for i, p in enumerate(self.info.funcs[fid].params):
+            if not isinstance(p.target, P.ArrayLit):
+                continue
+            hidden = destructuring.hidden_name(i)
+            k = self.info.var_kinds.get((fid, hidden), UNDEF)
+            if hidden not in frame.arrays and not (k.base == "ref" and self.ref_type(k, p) == "arr"):
+                raise self.refuse("destructuring parameter given a value that is not an array", p)
+            for name, read in destructuring.element_reads(self.info.pattern_reads, p, i):
+                self.set_fn_kind(fid, name, self.expr(read))
 
     def set_fn_kind(self, fid: int, name: str, kind: Kind) -> None:
         key = (fid, name)
@@ -1296,7 +1316,8 @@ class Analyzer:
         bad = records.literal_problem(node.value, lambda f: records.field_name(holder, self.method_key(node, f))
                                       in self.info.func_globals)
         if bad is not None:
-            raise self.refuse("object literal with a computed key, a spread, or a function reading this or its scope", bad)
+            raise self.refuse("object literal with a computed key, a spread, or a function reading this or "
+                              "its scope", bad)
         for key, value in node.value.props:
             name = records.field_name(holder, records.property_key(key))
             if isinstance(value, P.Func):

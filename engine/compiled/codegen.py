@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, choices, integers, parser as P, records, restparams
+from engine.compiled import arrays, choices, destructuring, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition,
@@ -704,6 +704,10 @@ class CodeGen:
                     dv_bb = b.block
                     v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
                 self.write_var(name, v)
+            for i, p in enumerate(func.params):       # `([a, b]) => ...` (engine.compiled.destructuring)
+                if isinstance(p.target, P.ArrayLit):
+                    for name, read in destructuring.element_reads(self.info.pattern_reads, p, i):
+                        self.write_var(name, self.expr(read))
             ret_kind = self.info.ret_kinds.get(fid, UNDEF)
             if func.expression_body:
                 return self.convert(self.expr(func.body), ret_kind)

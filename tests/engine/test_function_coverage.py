@@ -73,6 +73,10 @@ SONGS = [
     ("Q=x=>x*3&255,V=[Q,Q][t>>11&3],V(t)", "uint8"),                  # off the list: undefined, TypeError
     ("n=0,Q=x=>x*3&255,V=[Q][t>>11&1],V(n++)+n", "uint8"),            # the argument runs before the TypeError
     ("V(1),Q=x=>x*3&255,V=[Q][0],V(t)", "uint8"),                      # read before assigned: ReferenceError
+    # array-destructuring parameters: the argument's elements (holes and past the end: undefined)
+    ("h=([x,y],s)=>x*s+y,h([t,3],2)+h([1,,2],t>>3)+h([t&7],1)|0", "uint8"),
+    ("A=Array(4).fill(1),h=([x,,z])=>x+z,A[t&3]=t&63,h(A)", "uint8"),
+    ("m=[[3,5],[7]],f=([p,q])=>p*t+(q??2),f(m[t>>12&1])&255", "uint8"),
     # objects held by one global and used through their properties
     ("t||(C={p:-1,t:0}),t%99||(C.p=t,C.t=t>>8&3),C.t===1?t-C.p&255:C.t*t", "uint8"),
     ("z={k:t*3&t>>5,h:t>>4,s:'7'},z.k+z.h*z.s+(z.q??9)", "uint8"),       # z.q: a property it lacks
@@ -138,7 +142,12 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("k=(...x)=>x.length,k(1)", "rest parameter x used other than as ...x among a call's arguments", "1:11"),
     ("q=(...x)=>[...x][0],q(1)", "rest parameter x used other than as ...x", "1:15"),
     ("k=(...x)=>y=>g(...x),g=q=>q,k(1)", "rest parameter x used other than as ...x", "1:19"),   # captured
-    ("f=([a,b])=>a+b,f([1,t])", "rest or destructuring parameter", "1:4"),
+    ("f=({a,b})=>a+b,f([1,t])", "rest or destructuring parameter", "1:4"),
+    ("h=([x,y])=>x+y,h(3)", "destructuring parameter given a value that is not an array", "1:4"),
+    ("h=([x,y])=>x*y,h('ab')", "destructuring parameter given a value that is not an array", "1:4"),
+    ("h=([x,[y]])=>x,h([1,[2]])", "destructuring parameter other than [a, b, ...] of names", "1:7"),
+    ("h=([x,...y])=>x,h([1,2])", "destructuring parameter other than [a, b, ...] of names", "1:7"),
+    ("g=([a,b=9])=>a,g([1])", "destructuring parameter other than [a, b, ...] of names", "1:7"),
     ("f=(...x,y)=>y,f(1)", "rest or destructuring parameter", "1:4"),
     ("A=[1,2],g=(a,b)=>a+b,g(...A)", "spread arguments", "1:24"),
     ("g=h=>h,g(x=>x)", "function value h used as a value", "1:6"),
@@ -153,13 +162,13 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("Q=x=>x*3&255,V=[Q][t>>12&1],V(t)+V", "function V used as a value", "1:34"),
     ("C={p:1},D=C", "object literal", "1:3"),                                   # the object as a value
     ("C={p:1},C.toString", "property toString of the object C", "1:9"),
-    ("C={p:1,f:x=>x*t},C.p", "object literal with a computed key, a spread, or a function reading this or its scope", "1:10"),
+    ("C={p:1,f:x=>x*t},C.p", "a function reading this or its scope", "1:10"),
     ("B={w:x=>x*t},B.w(3)", "a function reading this or its scope", "1:6"),
     ("B={w(x){return this.q}},B.w(3)", "a function reading this or its scope", "1:4"),
     ("B={w:x=>x},B.w", "function B.w used as a value", "1:12"),
     ("B={w:x=>x},B.w=5", "assignment of a value to B.w, which holds a function", "1:12"),
     ("t&1?B={w:x=>x}:B={w:x=>2},B.w(1)", "a function reading this or its scope", "1:10"),   # two literals
-    ("C={[t]:1},C.p", "object literal with a computed key, a spread, or a function reading this or its scope", "1:5"),
+    ("C={[t]:1},C.p", "object literal with a computed key", "1:5"),
     ("C={p:1},this.C.p", "object literal", "1:3"),
     ("C={p:1},C=5,C.p", "object literal", "1:3"),
     ("C={p:1,'0.5':2},C[t/2]", "key of the object C that is not a one-character string or an integer", "1:19"),
