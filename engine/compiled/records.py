@@ -39,7 +39,7 @@ def literal_problem(obj: P.ObjectLit, method_ok):
     """The first part of an object literal a record cannot hold (a computed key, a spread, a
     function that `method_ok` rejects), else None."""
     for key, value in obj.props:
-        if property_key(key) is None:
+        if property_key(key) is None or property_key(key) == "__proto__":    # sets the prototype instead
             return key if isinstance(key, P.Node) else value
         if isinstance(value, P.Func) and not method_ok(value):
             return value
