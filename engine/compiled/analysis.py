@@ -1316,8 +1316,7 @@ class Analyzer:
         bad = records.literal_problem(node.value, lambda f: records.field_name(holder, self.method_key(node, f))
                                       in self.info.func_globals)
         if bad is not None:
-            raise self.refuse("object literal with a computed key, a spread, or a function reading this or "
-                              "its scope", bad)
+            raise self.refuse(f"object literal with {bad[1]}", bad[0])
         for key, value in node.value.props:
             name = records.field_name(holder, records.property_key(key))
             if isinstance(value, P.Func):

@@ -36,13 +36,16 @@ def property_key(key) -> str | None:
 
 
 def literal_problem(obj: P.ObjectLit, method_ok):
-    """The first part of an object literal a record cannot hold (a computed key, a spread, a
-    function that `method_ok` rejects), else None."""
+    """(node, what) for the first part of an object literal a record cannot hold, else None."""
     for key, value in obj.props:
-        if property_key(key) is None or property_key(key) == "__proto__":    # sets the prototype instead
-            return key if isinstance(key, P.Node) else value
+        if key == "...":
+            return value, "a spread"
+        if property_key(key) is None:
+            return (key if isinstance(key, P.Node) else value), "a computed key"
+        if property_key(key) == "__proto__":
+            return value, "a __proto__ key (it sets the prototype)"
         if isinstance(value, P.Func) and not method_ok(value):
-            return value
+            return value, "a function reading this or its scope"
     return None
 
 

@@ -167,9 +167,10 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("B={w(x){return this.q}},B.w(3)", "a function reading this or its scope", "1:4"),
     ("B={w:x=>x},B.w", "function B.w used as a value", "1:12"),
     ("B={w:x=>x},B.w=5", "assignment of a value to B.w, which holds a function", "1:12"),
-    ("t&1?B={w:x=>x}:B={w:x=>2},B.w(1)", "a function reading this or its scope", "1:10"),   # two literals
+    ("t&1?B={w:x=>x}:B={w:x=>2},B.w(1)", "object literal with a function reading this or its scope", "1:10"),   # two literals
     ("C={[t]:1},C.p", "object literal with a computed key", "1:5"),
-    ("C={__proto__:{p:1}},C.p", "object literal with a computed key", "1:14"),
+    ("C={__proto__:{p:1}},C.p", "object literal with a __proto__ key", "1:14"),
+    ("C={...[1]},C.q", "object literal with a spread", "1:4"),
     ("C={p:1},this.C.p", "object literal", "1:3"),
     ("C={p:1},C=5,C.p", "object literal", "1:3"),
     ("C={p:1,'0.5':2},C[t/2]", "key of the object C that is not a one-character string or an integer", "1:19"),
