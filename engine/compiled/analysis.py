@@ -652,7 +652,10 @@ class Analyzer:
                          if not (isinstance(n, P.Assign) and defined_function(n) is not None and
                                  assigned_name(n) in self.info.song_functions)} - {None}
         for fid, f in self.info.funcs.items():
-            live_body = {id(n) for n in self.song_level_nodes(f)} if fid in self.info.live_functions else set()
+            # a function defined first in every sample, or a hoisted declaration (re-made by every
+            # call of the song), works on the current call's t: its own body may assign it
+            live = fid in self.info.live_functions or any(f is d for d in self.declarations)
+            live_body = {id(n) for n in self.song_level_nodes(f)} if live else set()
             for n in P.walk(f):
                 name = assigned_name(n)
                 if name is not None and id(n) not in live_body and \

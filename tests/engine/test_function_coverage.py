@@ -51,6 +51,7 @@ SONGS = [
      "S=(t/=B=t&t>>12,F=(a,c)=>32*sin(B--%2**c*t/2**a)|0,F(5,4)+F(9,6)+128),[D,S]", "uint8"),
     ("m=x=>(t+=x,t&t>>9),m(3)+m(t>>4)+t", "uint8"),                            # and may assign it
     ("f=x=>x*PI,PI=t>>7,f(t)+PI", "uint8"),                                    # an assigned Math name too
+    ("main(3)+t;function main(k){t+=k*99;for(i=3;i--;)t^=t>>5;return t&255}", "uint8"),   # a declaration
     ("t||(k=0),g=()=>k++,g(),f=x=>x*t,t*=2,f(3)+g()", "uint8"),
     # `(f = x => ...)(args)`: defined, then called where it was made
     ("t/=16,(a=(x,l)=>(8*t*2**(x/12)&128)*(-t/64*l/2&2047)/2E3)(0,32)+a(4,34)+a(7,36)", "uint8"),
