@@ -32,7 +32,10 @@ its position):
   and function literals passed as arguments or default values; rest parameters forwarded with
   `...rest` (engine.compiled.restparams); array-destructuring parameters `([a, b]) => ...`
   given arrays (engine.compiled.destructuring); functions held by song parameters (`E=(f,t,i)=>...`)
-  defined every sample;
+  defined every sample; functions defined in every sample before anything can reach them read
+  t live; `(f = <function>)(x)`; `this.f ??= <function>`; a function as the song's value (NaN);
+* a constant array as the song's value is stereo; values that are strings at some evaluations
+  and arrays at others are indexed alike;
 * globals picking one of several closed helper functions, `V=[f,g][i]`, then `V(x)`
   (engine.compiled.choices); globals holding a function at times and a value at others;
 * objects used as records (engine.compiled.records): a global only ever assigned object
