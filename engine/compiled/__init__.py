@@ -44,10 +44,17 @@ its position):
   and built-ins (engine.compiled.body_names); self-calling functions unrolled
   where constant arguments bound the depth (engine.compiled.recursion); helper functions
   and function literals passed as arguments or default values; rest parameters forwarded with
-  `...rest` (engine.compiled.restparams); functions held by song parameters (`E=(f,t,i)=>...`)
-  defined every sample;
+  `...rest` (engine.compiled.restparams); array-destructuring parameters `([a, b]) => ...`
+  given arrays (engine.compiled.destructuring); functions held by song parameters (`E=(f,t,i)=>...`)
+  defined every sample; functions defined in every sample before anything can reach them read
+  t live; `(f = <function>)(x)`; `this.f ??= <function>`; a function as the song's value (NaN);
+* a constant array as the song's value is stereo; values that are strings at some evaluations
+  and arrays at others are indexed alike;
+* globals picking one of several closed helper functions, `V=[f,g][i]`, then `V(x)`
+  (engine.compiled.choices); globals holding a function at times and a value at others;
 * objects used as records (engine.compiled.records): a global only ever assigned object
-  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key).
+  literals and used as `o.p` (read, written) or `o[key]` (a one-character string or integer key),
+  with function properties that read neither `this` nor their scope, called as `o.f(x)`.
 
 Before analysis, `analysis.analyze` rewrites the tree with those modules, each turning one
 construct into ones the subset already takes, with the same evaluations in the same order.

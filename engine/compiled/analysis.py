@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import (arrays, blockscope, folds, named_methods, records, recursion, renames, restparams,
-                             returned_tables, rewrites, stereo)
+from engine.compiled import (arrays, blockscope, choices, destructuring, folds, named_methods, records, recursion,
+                             renames, restparams, returned_tables, rewrites, stereo)
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -151,6 +151,9 @@ class SongInfo:
     fold_kinds: dict = field(default_factory=dict)  # id(conditional folded on constant parameters) -> kind
     song_functions: set = field(default_factory=set)   # song parameters (E, PI...) holding a function
     live_functions: set = field(default_factory=set)   # fids defined first in every sample: read t live
+    dual_functions: set = field(default_factory=set)   # globals holding a function at times, values at others
+    choices: dict = field(default_factory=dict)        # global picking one of several functions -> their fids
+    pattern_reads: dict = field(default_factory=dict)  # id(pattern parameter) -> its element reads
     spread_calls: dict = field(default_factory=dict)   # calls with `...rest` expanded (engine.compiled.restparams)
     global_constants: dict = field(default_factory=dict)   # globals only ever assigned one constant -> it
     records: dict = field(default_factory=dict)        # holder of an object used as a record -> its props
@@ -325,14 +328,14 @@ def constant_arguments(info, frames, fid: int, args: tuple) -> dict:
     out = {}
     lookup = lambda name: frame_constant(info, frames, name)   # noqa: E731 - in the caller's scope
     for i, p in enumerate(info.funcs[fid].params):
-        if p.target.name not in params:
+        if destructuring.param_name(p, i) not in params:
             continue
         if i < len(args):
             v = recursion.constant_value(args[i], lookup)
         else:
             v = None if p.default is None else recursion.constant_value(p.default, lambda name: None)
         if v is not None:
-            out[p.target.name] = v
+            out[destructuring.param_name(p, i)] = v
     return out
 
 
@@ -345,6 +348,15 @@ def unconditional_steps(node) -> list:
             isinstance(node.value, P.Sequence):
         return unconditional_steps(node.value)
     return [node]
+
+
+def conditional_definition(node):
+    """The function literal of `f ??= <literal>` or `f ||= <literal>`: defined only while f is
+    unset, so the first evaluation creates it (and its snapshot) and later ones keep it."""
+    if isinstance(node, P.Assign) and node.op in ("??=", "||=") and isinstance(node.target, (P.Ident, P.Member)) \
+            and isinstance(node.value, P.Func):
+        return node.value
+    return None
 
 
 def defined_function(node):
@@ -425,6 +437,7 @@ class Analyzer:
         self.all_locals: set = set()
         self.song_level_ids: set = set()
         self.defined_in_functions: set = set()   # globals whose function a function body (re)creates
+        self.function_copies: set = set()   # reads of a function's global other than as an operand
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
@@ -450,7 +463,7 @@ class Analyzer:
                 self.info.var_kinds[key] = new
                 self.changed = True
             return
-        if name in self.info.func_globals:
+        if name in self.info.func_globals and name not in self.info.dual_functions:
             raise self.refuse(f"assignment of a value to {name}, which holds a function", node)
         if name in self.info.arrays:
             raise self.refuse(f"assignment of another value to {name}, which holds an array", node)
@@ -497,6 +510,10 @@ class Analyzer:
             if name == "undefined":
                 return UNDEF
             raise self.refuse(f"built-in {name} used as a value", node)
+        if name in self.info.dual_functions and id(node) not in self.function_copies:
+            return self.info.global_kinds[name]
+        if name in self.info.choices:
+            raise self.refuse(f"function {name} used as a value", node)
         if name in self.info.func_globals:
             raise self.refuse(f"function {name} used as a value", node)
         if name in self.info.arrays and self.info.arrays[name].rows is not None:
@@ -523,7 +540,7 @@ class Analyzer:
                 self.info.parents[fid] = parent
                 self.info.local_names[fid] = self.function_locals(node)
                 parent = fid
-            literal = defined_function(node)
+            literal = defined_function(node) or conditional_definition(node)
             if literal is not None:
                 name = node.target.name if isinstance(node.target, P.Ident) else node.target.prop
                 if name in self.func_global_literal and self.func_global_literal[name] is not literal:
@@ -559,6 +576,80 @@ class Analyzer:
                         if name in MATH_CONSTANTS:
                             self.info.song_functions.add(name)
                     break
+
+    def collect_dual_functions(self) -> None:
+        """Globals that hold a function at times and values at others (`s=p=>..., s=s(1)+s(2)`),
+        or whose function is read as an operand (`d/4`). Such a global's value is of kind
+        "any": a function converts to NaN, and `+` or a truth test of it stays refused (a
+        function would concatenate its source text); its calls check that it holds the function.
+        Reads other than operands (copies, arguments, results) are refused: the copy of a
+        function would be a value this tier lacks."""
+        others = set(self.info.arrays) | set(self.info.records) | set(self.info.math_aliases)
+        holders = {name for name in self.func_global_literal if "." not in name and name not in PARAMS and
+                   name not in others}
+        scopes = [(self.info.tree, frozenset())] + [
+            (f, frozenset(n for p in self.enclosing_fids(fid) for n in self.info.local_names[p]))
+            for fid, f in self.info.funcs.items()]
+        for root, local in scopes:
+            nodes = list(self.song_level_nodes(root))
+            parent = {id(c): n for n in nodes for c in P.children(n)}
+            for n in nodes:
+                if not isinstance(n, P.Ident) or n.name not in holders or n.name in local:
+                    continue
+                p = parent.get(id(n))
+                if isinstance(p, P.Call) and (p.callee is n or any(a is n for a in p.args)):
+                    continue           # called, or passed on as a function
+                if isinstance(p, P.Assign) and p.target is n and \
+                        (defined_function(p) or conditional_definition(p)) is self.func_global_literal[n.name]:
+                    continue           # its definition
+                if isinstance(p, (P.Assign, P.Update)) and p.target is n or isinstance(p, (P.Binary, P.Unary)):
+                    self.info.dual_functions.add(n.name)
+                else:
+                    self.function_copies.add(id(n))   # refused when read (see var_kind)
+        for name in self.info.dual_functions:
+            self.info.global_kinds[name] = Kind("any")
+
+    def collect_choices(self) -> None:
+        """Globals assigned only `[f1, f2, ...][index]` of functions that read nothing from the
+        scope they were made in (engine.compiled.choices)."""
+        nodes = list(P.walk(self.info.tree))
+        for func in self.declarations:
+            nodes.extend(P.walk(func))
+        assigned = {n.target.name for n in nodes
+                    if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident)}
+        closed = {}
+        for name, literal in self.func_global_literal.items():
+            fid = self.info.func_ids[id(literal)]
+            free = self.static_free_names(literal)
+            if "." in name or name in self.info.dual_functions or name in PARAMS or self.info.parents[fid] is not None \
+                    or "t" in free or any(n in PARAMS and n in assigned for n in free):
+                continue
+            closed[name] = fid
+        taken = set(self.info.arrays) | set(self.info.records) | set(self.info.math_aliases) | \
+            set(self.info.func_globals)
+        self.info.choices = {name: fids for name, fids in choices.find_choices(self.plain, closed).items()
+                             if name not in taken and name not in PARAMS and name not in BUILTIN_GLOBALS}
+        for name in self.info.choices:
+            if name not in self.info.globals:
+                self.info.globals[name] = len(self.info.globals)
+
+    def is_choice_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.choices and choices.choice_site(node.value) is not None and \
+            resolve(self.info, self.frames, node.target.name)[0] == "global"
+
+    def define_choice(self, node) -> Kind:
+        """`V = [f1, ...][index]`: every element is read (ReferenceError while unset), then the index."""
+        for e in node.value.obj.elements:
+            if resolve(self.info, self.frames, e.name)[0] != "global":
+                raise self.refuse(f"function list of {node.target.name} naming a local variable", e)
+        self.index_kind(self.expr(node.value.index), node.value.index)
+        return NUM
+
+    def enclosing_fids(self, fid: int):
+        while fid is not None:
+            yield fid
+            fid = self.info.parents.get(fid)
 
     def names_reached(self, nodes) -> set:
         """Every name `nodes` mention, and the names in the functions those names hold, and so
@@ -598,7 +689,10 @@ class Analyzer:
                          if not (isinstance(n, P.Assign) and defined_function(n) is not None and
                                  assigned_name(n) in self.info.song_functions)} - {None}
         for fid, f in self.info.funcs.items():
-            live_body = {id(n) for n in self.song_level_nodes(f)} if fid in self.info.live_functions else set()
+            # a function defined first in every sample, or a hoisted declaration (re-made by every
+            # call of the song), works on the current call's t: its own body may assign it
+            live = fid in self.info.live_functions or any(f is d for d in self.declarations)
+            live_body = {id(n) for n in self.song_level_nodes(f)} if live else set()
             for n in P.walk(f):
                 name = assigned_name(n)
                 if name is not None and id(n) not in live_body and \
@@ -642,15 +736,20 @@ class Analyzer:
 
     def function_locals(self, func: P.Func) -> tuple:
         names = []
-        for p in func.params:
+        for i, p in enumerate(func.params):
             if p.rest and p is func.params[-1] and isinstance(p.target, P.Ident):
                 bad = restparams.misuse(func, p.target.name)
                 if bad is not None:
                     raise self.refuse(f"rest parameter {p.target.name} used other than as "
                                       f"...{p.target.name} among a call's arguments", bad)
-            elif p.rest or not isinstance(p.target, P.Ident):
+            elif p.rest or not isinstance(p.target, (P.Ident, P.ArrayLit)):
                 raise self.refuse("rest or destructuring parameter", p)
-            names.append(p.target.name)
+            elif isinstance(p.target, P.ArrayLit):
+                bad = destructuring.pattern_problem(p)
+                if bad is not None:
+                    raise self.refuse("destructuring parameter other than [a, b, ...] of names", bad)
+                names.extend(destructuring.pattern_names(p))
+            names.append(destructuring.param_name(p, i))
         if not func.expression_body:
             stack = list(func.body)
             while stack:
@@ -771,7 +870,7 @@ class Analyzer:
         self.loop_depth = 0
         try:
             bindings = restparams.bindings(func, len(args))
-            params = {p.target.name for p in func.params} | {    # a rest parameter's hidden locals
+            params = {destructuring.param_name(p, i) for i, p in enumerate(func.params)} | {    # rest's hidden locals
                 name for name in self.info.local_names[fid] if rest is not None and name.startswith(rest + "#")}
             for name in self.info.local_names[fid]:
                 if name not in params:
@@ -805,6 +904,7 @@ class Analyzer:
                     elif k.undef:
                         k = _with_undef(k.join(dk), dk.undef)
                 self.set_fn_kind(fid, pname, k)
+            self.destructure_parameters(fid, frame)
             if func.expression_body and stereo:
                 self.result(func.body)
                 rk = NUM
@@ -829,6 +929,18 @@ class Analyzer:
             self.info.ret_kinds[fid] = new
             self.changed = True
         return new
+
+    def destructure_parameters(self, fid: int, frame: Frame) -> None:
+        """`([a, b]) => ...`: a and b get the argument's elements (engine.compiled.destructuring)."""
+        for i, p in enumerate(self.info.funcs[fid].params):
+            if not isinstance(p.target, P.ArrayLit):
+                continue
+            hidden = destructuring.hidden_name(i)
+            k = self.info.var_kinds.get((fid, hidden), UNDEF)
+            if hidden not in frame.arrays and not (k.base == "ref" and self.ref_type(k, p) == "arr"):
+                raise self.refuse("destructuring parameter given a value that is not an array", p)
+            for name, read in destructuring.element_reads(self.info.pattern_reads, p, i):
+                self.set_fn_kind(fid, name, self.expr(read))
 
     def set_fn_kind(self, fid: int, name: str, kind: Kind) -> None:
         key = (fid, name)
@@ -934,6 +1046,8 @@ class Analyzer:
         self.collect_records()
         self.collect_math_aliases()
         self.collect_queues()
+        self.collect_dual_functions()
+        self.collect_choices()
         for _ in range(20):
             self.changed = False
             self.info.kinds = {}
@@ -1015,9 +1129,10 @@ class Analyzer:
         self.check_numberable(k, node)
 
     def check_numberable(self, k: Kind, node) -> None:
-        """The song's value is converted with ToNumber, except an array, which is stereo."""
-        if k.base == "ref" and any(self.info.objects[o].type == "arr" for o in k.objs):
-            raise self.refuse("array returned other than as a literal [l, r]", node)
+        """The song's value is converted with ToNumber, except an array, which is stereo:
+        constant arrays and strings are (codegen.CodeGen.result reads their elements 0 and 1)."""
+        if k.base == "invalid":
+            raise self.refuse("a value that is sometimes an array or string and sometimes not", node)
 
     def truthy(self, k: Kind, node) -> None:
         if k.base == "any":
@@ -1245,6 +1360,33 @@ class Analyzer:
         for name in self.info.records:
             if name not in self.info.globals:
                 self.info.globals[name] = len(self.info.globals)   # its status: whether it was assigned
+        definitions = {}
+        for node_id, holder in self.info.record_definitions.items():
+            definitions.setdefault(holder, []).append(node_id)
+        literals = {id(n): n.value for n in nodes if id(n) in self.info.record_definitions}
+        for holder, ids in definitions.items():
+            if len(ids) != 1:
+                continue       # each literal would make its own functions: several per property
+            for key, value in literals[ids[0]].props:
+                if isinstance(value, P.Func) and self.method_ok(value):
+                    name = records.field_name(holder, records.property_key(key))
+                    self.func_global_literal[name] = value
+                    self.info.func_globals[name] = self.info.func_ids[id(value)]
+                    if name not in self.info.globals:
+                        self.info.globals[name] = len(self.info.globals)
+
+    def method_ok(self, func: P.Func) -> bool:
+        """A function a record can hold as a property: it does not read `this`, and reads
+        nothing from the scope it was made in (t, enclosing locals), so calling it later
+        through the record behaves as calling it where it was made."""
+        if func.generator or func.is_async or records.uses_this(func):
+            return False
+        fid = self.info.func_ids[id(func)]
+        assigned_params = {n.target.name for n in P.walk(self.info.tree)
+                           if isinstance(n, (P.Assign, P.Update)) and isinstance(n.target, P.Ident)} & PARAMS
+        scope = {"t", "window"} | assigned_params | {
+            n for p in self.enclosing_fids(self.info.parents[fid]) for n in self.info.local_names[p]}
+        return not (self.static_free_names(func) & scope)
 
     def is_record_definition(self, node) -> bool:
         return id(node) in self.info.record_definitions
@@ -1285,13 +1427,21 @@ class Analyzer:
 
     def define_record(self, node) -> Kind:
         """`holder = {k: v, ...}` (its value discarded): each value's kind goes to its field."""
-        bad = records.literal_problem(node.value)
-        if bad is not None:
-            raise self.refuse("object literal with a computed key, a spread or a function", bad)
         holder = node.target.name
+        bad = records.literal_problem(node.value, lambda f: records.field_name(holder, self.method_key(node, f))
+                                      in self.info.func_globals)
+        if bad is not None:
+            raise self.refuse(f"object literal with {bad[1]}", bad[0])
         for key, value in node.value.props:
-            self.set_var_kind(records.field_name(holder, records.property_key(key)), self.expr(value), value)
+            name = records.field_name(holder, records.property_key(key))
+            if isinstance(value, P.Func):
+                self.create_function(value, name, value)
+            else:
+                self.set_var_kind(name, self.expr(value), value)
         return NUM
+
+    def method_key(self, node, func) -> str:
+        return next(records.property_key(k) for k, v in node.value.props if v is func)
 
     def array_param(self, node):
         """(frame, storage key) when `node` names an array parameter of an inlined call."""
@@ -1321,7 +1471,8 @@ class Analyzer:
                 return self.math_function_named(node)
             if where == "global" and node.name in self.info.math_aliases:
                 return self.info.math_aliases[node.name]
-            if where == "global" and node.name in self.info.func_globals and node.name not in self.defined_in_functions:
+            if where == "global" and node.name in self.info.func_globals and \
+                    node.name not in self.defined_in_functions and node.name not in self.info.dual_functions:
                 return self.info.func_globals[node.name]
             return None
         return self.math_function_named(node) if isinstance(node, P.Member) else None
@@ -1460,8 +1611,12 @@ class Analyzer:
                 for a in function_definitions(node):      # `f = g = x => ...`: g, then f
                     self.note(a, self.define_function(a))
                 return self.note(node, NUM)
+            if conditional_definition(node) is not None:
+                return self.note(node, self.define_function(node))
             if self.is_array_definition(node):
                 return self.note(node, self.define_array(node))
+            if self.is_choice_definition(node):
+                return self.note(node, self.define_choice(node))
             if self.is_record_definition(node):
                 return self.note(node, self.define_record(node))
             if self.is_math_alias_definition(node):
@@ -1505,7 +1660,9 @@ class Analyzer:
             name = self.global_member(target)
             if name is None:
                 raise self.refuse("function stored in " + _construct_name(target), node)
-        self.create_function(defined_function(node), name, node)
+        if node.op != "=" and (name in self.info.dual_functions or name in self.info.song_functions):
+            raise self.refuse(f"'{node.op}' definition of {name}, which also holds other values", node)
+        self.create_function(defined_function(node) or conditional_definition(node), name, node)
         return NUM
 
     def x_Num(self, node) -> Kind:
@@ -1544,6 +1701,7 @@ class Analyzer:
     def x_Conditional(self, node) -> Kind:
         test = folded_test(self.info, self.frames, node.test)
         if test is not None:
+            self.expr(node.test)     # still run: reading a constant global may throw
             return self.fold_kind(node, self.expr(node.cons if test else node.alt))
         self.truthy(self.expr(node.test), node.test)
         a, b = (self.expr(branch) for branch in self.branch_order(node))
@@ -1562,6 +1720,7 @@ class Analyzer:
     def x_Logical(self, node) -> Kind:
         left = folded_operand(self.info, self.frames, node.left)
         if left is not None:
+            self.expr(node.left)     # still run: reading a constant global may throw
             keep = node.op == "??" or recursion.is_truthy(left) == (node.op == "||")
             return self.fold_kind(node, NUM if keep else self.expr(node.right))
         a = self.expr(node.left)
@@ -1692,7 +1851,10 @@ class Analyzer:
 
     def x_Member(self, node) -> Kind:
         if self.record_holder(node) is not None and not node.optional:
-            return _with_undef(self.info.global_kinds.get(self.record_field(node), NUM), True)
+            name = self.record_field(node)
+            if name in self.info.func_globals:
+                raise self.refuse(f"function {name} used as a value", node)
+            return _with_undef(self.info.global_kinds.get(name, NUM), True)
         if node.prop == "length" and not node.optional and self.array_param(node.obj) is not None:
             return NUM
         if node.prop == "length" and not node.optional and self.array_holder(node.obj):
@@ -1783,8 +1945,11 @@ class Analyzer:
             # same element tables, and out-of-range or fractional indices give undefined for both
             self.index_kind(self.expr(node.index), node.index)
             return self.element_kind(k)
-        if k.base == "undef" or self.kind_not_seen_yet(obj):
-            # `t ? a[i] : (a = '...')`: a's kind is known once the pass settles
+        if k.base == "undef" or self.kind_not_seen_yet(obj) or (
+                isinstance(obj, P.Ident) and resolve(self.info, self.frames, obj.name)[0] == "global" and
+                obj.name not in self.info.func_globals and obj.name not in self.info.math_aliases):
+            # `t ? a[i] : (a = '...')`, or a global assigned a string or array later in the
+            # code: its kind is known once the pass settles
             self.deferred.append(self.refuse("indexing " + _construct_name(obj), node))
             self.index_kind(self.expr(node.index), node.index)
             return UNDEF
@@ -1890,6 +2055,17 @@ class Analyzer:
                 for a in node.args[1:]:
                     self.expr(a)
             return NUM
+        if isinstance(callee, P.Member) and self.record_holder(callee) is not None and \
+                self.record_field(callee) in self.info.func_globals:      # a record's function property
+            return self.call_function(self.info.func_globals[self.record_field(callee)], node.args, node,
+                                      snapshot=True)
+        if isinstance(callee, P.Ident) and callee.name in self.info.choices and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            out = None
+            for fid in dict.fromkeys(self.info.choices[callee.name]):    # each candidate once
+                k = self.call_function(fid, node.args, node, snapshot=True)
+                out = k if out is None else out.join(k)
+            return out
         if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
             self.expr(callee, discard=True)
             return self.call_function(self.info.func_ids[id(defined_function(callee))], node.args, node,

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, integers, parser as P, records, restparams
+from engine.compiled import arrays, choices, destructuring, integers, parser as P, records, restparams
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition, stored_constant_pair,
-    defined_function, function_definitions, constant_arguments, folded_operand, folded_test, rest_of_spread)
+    defined_function, function_definitions, conditional_definition, constant_arguments, folded_operand,
+    folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
 from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
@@ -132,6 +133,8 @@ class CodeGen:
             values = [o.number for o in objs]
         elif which == "truthy":
             values = [1.0 if (o.type == "arr" or o.length > 0) else 0.0 for o in objs]
+        elif which == "isarray":
+            values = [1.0 if o.type == "arr" else 0.0 for o in objs]
         elif which == "length":
             values = [float(o.length) for o in objs]
         elif which == "offset":
@@ -546,8 +549,29 @@ class CodeGen:
             chan = [const_number(elements[k]) if k < len(elements) and elements[k] is not None else NAN
                     for k in (0, 1)]
             return dconst(chan[0]), dconst(chan[1]), TRUE
-        d = self.to_number(self.expr(node))
+        v = self.expr(node)
+        if v.base == "ref":
+            return self.constant_object_result(v)
+        d = self.to_number(v)
         return d, d, FALSE
+
+    def constant_object_result(self, v: Val):
+        """A constant array returned is stereo, [v[0], v[1]] each converted with ToNumber (a
+        missing one is undefined); a string is its ToNumber; undefined is NaN."""
+        b = self.b
+        defined = TRUE if v.u is None else b.not_(v.u)
+        is_array = b.and_(defined, b.fcmp_ordered("!=", self.object_table("isarray", v.d), dconst(0.0)))
+        mono = b.select(defined, self.object_table("number", v.d), dconst(NAN))
+        length, offset = self.object_table("length", v.d), self.object_table("offset", v.d)
+        _, num, und = self.element_tables()
+        channels = []
+        for k in (0, 1):
+            ok = b.fcmp_ordered(">", length, dconst(float(k)))
+            at = b.fptosi(b.fadd(offset, b.select(ok, dconst(float(k)), dconst(0.0))), I64)
+            hole = b.fcmp_ordered("!=", self.load_table(und, at), dconst(0.0))
+            element = b.select(b.and_(ok, b.not_(hole)), self.load_table(num, at), dconst(NAN))
+            channels.append(b.select(is_array, element, mono))
+        return channels[0], channels[1], is_array
 
     # ------------------------------------------------------------ expressions
     def kind(self, node) -> Kind:
@@ -559,11 +583,17 @@ class CodeGen:
                 for a in reversed(function_definitions(node)):    # `f = g = x => ...`: g, then f
                     self.define_function(a)
                 return Val("num", dconst(NAN), None)
+            if conditional_definition(node) is not None:
+                self.define_function_once(node)
+                return Val("num", dconst(NAN), None)
             if self.is_array_definition(node):
                 self.define_array(node)
                 return Val("num", dconst(NAN), None)
             if id(node) in self.info.record_definitions:
                 self.define_record(node)
+                return Val("num", dconst(NAN), None)
+            if self.is_choice_definition(node):
+                self.define_choice(node)
                 return Val("num", dconst(NAN), None)
             if self.is_math_alias_definition(node):
                 self.write_global(node.target.name, Val("num", dconst(0.0), None))   # now defined
@@ -614,10 +644,29 @@ class CodeGen:
     def global_name_of(self, target) -> str:
         return target.name if isinstance(target, P.Ident) else target.prop
 
+    def define_function_once(self, node) -> None:
+        """`this.f ??= <literal>` (or `||=`): the global holds only this function or nothing, so
+        it is defined exactly while unset. A bare `f ??= ...` reads f first: while f was never
+        assigned that throws a ReferenceError, so only the member form ever defines."""
+        b = self.b
+        vp, sp = self.global_ptrs(self.global_name_of(node.target))
+        if isinstance(node.target, P.Ident):
+            self.throw_unless(b.fcmp_ordered("!=", b.load(sp), dconst(0.0)))
+            return
+        define_bb, done_bb = self.block("define"), self.block("defined")
+        b.cbranch(b.fcmp_ordered("==", b.load(sp), dconst(0.0)), define_bb, done_bb)
+        b.position_at_end(define_bb)
+        self.define_function(node)
+        b.branch(done_bb)
+        b.position_at_end(done_bb)
+
     def define_function(self, node) -> None:
         """`f = <function literal>`: mark the global defined and snapshot what it captures."""
         name = self.global_name_of(node.target)
-        fid = self.info.func_ids[id(defined_function(node))]
+        self.store_function(self.info.func_ids[id(defined_function(node) or conditional_definition(node))], name)
+
+    def store_function(self, fid: int, name: str) -> None:
+        """The global `name` now holds the function `fid`, with a snapshot of what it captures."""
         for cname in self.info.captures.get(fid, ()):
             v = self.convert(self.read_var(cname), self.info.capture_kinds[(fid, cname)])
             vp, up = self.capture_ptrs(fid, cname)
@@ -627,20 +676,29 @@ class CodeGen:
             self.b.store(TRUE, self.song_function_flags[name])
             return
         vp, sp = self.global_ptrs(name)
+        if name in self.info.dual_functions:      # its value, read as a number, is NaN
+            self.b.store(dconst(NAN), vp)
+            self.b.store(dconst(3.0), sp)
+            return
         self.b.store(dconst(1.0), sp)
 
     def alloca(self, ty):
         with self.b.goto_block(self.entry_builder_block):
             return self.b.alloca(ty)
 
+    def call_arguments(self, args: tuple) -> list:
+        """The arguments of a call, evaluated in order: Vals, array storage keys, (function,)."""
+        return [self.array_argument(a) if id(a) in self.info.array_args else
+                self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
+                for a in args]
+
     def inline_call(self, fid: int, args: tuple, snapshot: bool, toplevel: bool = False, stereo: bool = False,
-                    outer: int | None = None):
+                    outer: int | None = None, arg_vals: list | None = None):
         """The call's value, or for a `stereo` call (the song's result) (left, right, stereo)."""
         b = self.b
         func = self.info.funcs[fid]
-        arg_vals = [self.array_argument(a) if id(a) in self.info.array_args else
-                    self.function_argument(a) if id(a) in self.info.function_args else self.expr(a)
-                    for a in args]
+        if arg_vals is None:
+            arg_vals = self.call_arguments(args)
         frame = Frame(fid, snapshot, toplevel, stereo=stereo,
                       consts=constant_arguments(self.info, self.frames, fid, args), outer=outer)
         rest = restparams.rest_parameter(func)
@@ -681,6 +739,10 @@ class CodeGen:
                     dv_bb = b.block
                     v = self.merge(kind, [(Val(v.base, v.d, FALSE), keep_bb), (dv, dv_bb)])
                 self.write_var(name, v)
+            for i, p in enumerate(func.params):       # `([a, b]) => ...` (engine.compiled.destructuring)
+                if isinstance(p.target, P.ArrayLit):
+                    for name, read in destructuring.element_reads(self.info.pattern_reads, p, i):
+                        self.write_var(name, self.expr(read))
             if stereo:
                 return self.stereo_body(func, frame)
             ret_kind = self.info.ret_kinds.get(fid, UNDEF)
@@ -859,6 +921,7 @@ class CodeGen:
     def x_Conditional(self, node) -> Val:
         test = folded_test(self.info, self.frames, node.test)
         if test is not None:      # decided by constant parameters (engine.compiled.recursion)
+            self.expr(node.test)  # still run: reading a constant global may throw
             return self.convert(self.expr(node.cons if test else node.alt), self.kind(node))
         b = self.b
         cond = self.truthy(self.expr(node.test))
@@ -875,6 +938,7 @@ class CodeGen:
     def x_Logical(self, node) -> Val:
         left = folded_operand(self.info, self.frames, node.left)
         if left is not None:      # decided by constant parameters (engine.compiled.recursion)
+            self.expr(node.left)  # still run: reading a constant global may throw
             keep = node.op == "??" or is_truthy(left) == (node.op == "||")
             v = Val("num", dconst(left), None) if keep else self.expr(node.right)
             return self.convert(v, self.kind(node))
@@ -1100,6 +1164,63 @@ class CodeGen:
         return res
 
     # ------------------------------------------------------------ members, indexing, calls
+    # ------------------------------------------------------------ function choices (engine.compiled.choices)
+    def is_choice_definition(self, node) -> bool:
+        return isinstance(node, P.Assign) and node.op == "=" and isinstance(node.target, P.Ident) and \
+            node.target.name in self.info.choices and choices.choice_site(node.value) is not None and \
+            resolve(self.info, self.frames, node.target.name)[0] == "global"
+
+    def define_choice(self, node) -> None:
+        """`V = [f1, ...][index]`: the elements are read (each must be defined), then the index;
+        V keeps the index, or is undefined when the index is off the list."""
+        b = self.b
+        for e in node.value.obj.elements:
+            self.read_global(e.name, soft=False)
+        idx = self.to_number(self.expr(node.value.index))
+        n = len(node.value.obj.elements)
+        ok, _ = self.index_in_range(idx, n)
+        vp, sp = self.global_ptrs(node.target.name)
+        b.store(idx, vp)
+        b.store(b.select(ok, dconst(1.0), dconst(2.0)), sp)
+
+    def call_choice(self, node) -> Val:
+        """`V(args)`: V read (ReferenceError while unset), the arguments once, then the function
+        V's index picks; undefined is not callable (TypeError)."""
+        b = self.b
+        name = node.callee.name
+        vp, sp = self.global_ptrs(name)
+        status = b.load(sp)
+        self.throw_unless(b.fcmp_ordered("!=", status, dconst(0.0)))
+        idx = b.load(vp)
+        arg_vals = self.call_arguments(node.args)
+        self.throw_unless(b.fcmp_ordered("==", status, dconst(1.0)))
+        kind = self.kind(node)
+        done = self.block("chosen")
+        incoming = []
+        fids = self.info.choices[name]
+        for k, fid in enumerate(fids):
+            here, other = self.block("choice"), self.block("notchoice")
+            if k == len(fids) - 1:
+                b.branch(here)     # a defined V holds an index on the list
+            else:
+                b.cbranch(b.fcmp_ordered("==", idx, dconst(float(k))), here, other)
+            b.position_at_end(here)
+            v = self.convert(self.inline_call(fid, node.args, snapshot=True, arg_vals=arg_vals), kind)
+            incoming.append((v, b.block))
+            b.branch(done)
+            b.position_at_end(other)
+        b.unreachable()
+        b.position_at_end(done)
+        d = b.phi(DBL)
+        for v, blk in incoming:
+            d.add_incoming(v.d, blk)
+        u = None
+        if kind.undef:
+            u = b.phi(I1)
+            for v, blk in incoming:
+                u.add_incoming(v.u, blk)
+        return Val(kind.base, d, u)
+
     # ------------------------------------------------------------ records (engine.compiled.records)
     def record_holder(self, node) -> str | None:
         if isinstance(node, (P.Member, P.Index)) and isinstance(node.obj, P.Ident) and \
@@ -1132,14 +1253,17 @@ class CodeGen:
     def define_record(self, node) -> None:
         """`holder = {k: v, ...}`: a new object: the values in order, the other properties gone."""
         holder = node.target.name
-        values = [(records.property_key(k), self.expr(v)) for k, v in node.value.props]
+        values = [(records.property_key(k), v if isinstance(v, P.Func) else self.expr(v)) for k, v in node.value.props]
         present = {k for k, _ in values}
         for prop in self.info.records[holder]:
             name = records.field_name(holder, prop)
             if prop not in present and name in self.info.globals:
                 self.b.store(dconst(0.0), self.global_ptrs(name)[1])    # absent: reads give undefined
         for prop, v in values:
-            self.write_global(records.field_name(holder, prop), v)
+            if isinstance(v, P.Func):       # a function property (made, like the values, in order)
+                self.store_function(self.info.func_ids[id(v)], records.field_name(holder, prop))
+            else:
+                self.write_global(records.field_name(holder, prop), v)
         self.write_global(holder, Val("num", dconst(0.0), None))     # assigned
 
     def x_Member(self, node) -> Val:
@@ -1527,6 +1651,13 @@ class CodeGen:
             ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, dconst(float(len(units)))))
             k = b.fptosi(b.select(ok, pos, dconst(0.0)), I64)
             return Val("num", b.select(ok, self.load_table(units, k), dconst(NAN)), None)
+        if isinstance(callee, P.Ident) and callee.name in self.info.choices and \
+                resolve(self.info, self.frames, callee.name)[0] == "global":
+            return self.call_choice(node)
+        if isinstance(callee, P.Member) and self.record_holder(callee) is not None and \
+                records.field_name(callee.obj.name, callee.prop) in self.info.func_globals:
+            name = self.record_field(callee)     # the holder read first: ReferenceError while unset
+            return self.inline_call(self.info.func_globals[name], node.args, snapshot=True)
         if defined_function(callee) is not None:     # `(f = x => ...)(args)`: define, then call it here
             self.expr(callee, discard=True)
             return self.inline_call(self.info.func_ids[id(defined_function(callee))], node.args, snapshot=False)
@@ -1592,7 +1723,9 @@ class CodeGen:
         if fname is not None and fname in self.info.func_globals and (
                 not isinstance(callee, P.Ident) or resolve(self.info, self.frames, fname)[0] == "global"):
             vp, sp = self.global_ptrs(fname)
-            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)))
+            held = 3.0 if fname in self.info.dual_functions else None   # else a value: TypeError
+            self.throw_unless(self.b.fcmp_ordered("!=", self.b.load(sp), dconst(0.0)) if held is None else
+                              self.b.fcmp_ordered("==", self.b.load(sp), dconst(held)))
             return self.inline_call(self.info.func_globals[fname], node.args, snapshot=True, stereo=stereo)
         return None
 

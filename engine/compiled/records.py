@@ -7,7 +7,9 @@ is in no JS name). Assigning a literal to `C` creates a new object: it sets the 
 properties in order and removes the others; `C.x` reads undefined for a property the object
 lacks. Reading a property while `C` was never assigned throws (ReferenceError), as JavaScript
 does. Names that every object inherits from Object.prototype (`toString`, `constructor`...) are
-refused, since reading them would give a function.
+refused, since reading them would give a function. A property may hold a function when the
+record has one literal (so one function per property) and the function reads neither `this`
+nor anything of the scope it was made in: `o.f(x)` then calls it like a global's function.
 """
 from __future__ import annotations
 
@@ -33,15 +35,23 @@ def property_key(key) -> str | None:
     return None
 
 
-def literal_problem(obj: P.ObjectLit):
-    """The first part of an object literal a record cannot hold (a computed key, a spread,
-    a function: methods would need `this`), else None."""
+def literal_problem(obj: P.ObjectLit, method_ok):
+    """(node, what) for the first part of an object literal a record cannot hold, else None."""
     for key, value in obj.props:
+        if key == "...":
+            return value, "a spread"
         if property_key(key) is None:
-            return key if isinstance(key, P.Node) else value
-        if isinstance(value, P.Func):
-            return value
+            return (key if isinstance(key, P.Node) else value), "a computed key"
+        if property_key(key) == "__proto__":
+            return value, "a __proto__ key (it sets the prototype)"
+        if isinstance(value, P.Func) and not method_ok(value):
+            return value, "a function reading this or its scope"
     return None
+
+
+def uses_this(func: P.Func) -> bool:
+    """Does a method read `this` (the object, which a record does not exist as)?"""
+    return any(isinstance(n, P.This) for n in P.walk(func))
 
 
 def find_records(nodes, plain: dict, global_member) -> dict:

@@ -8,10 +8,10 @@ changed by a constant at each recursive call, decides in a conditional whether t
 
 Within an inlined call of a recursive function, a parameter that the function never assigns
 and that received a constant (a literal, or an expression of literals, such parameters of the
-caller and globals only ever assigned one constant) is a *constant parameter*: analysis and code generation fold a conditional (or
-`&&`, `||`, `??`) whose test is a constant and expand only the branch taken, so the recursion
-stops where the song's own test stops it. Both stages fold with the same function here, so
-they expand the same calls.
+caller and globals only ever assigned one constant) is a *constant parameter*: analysis and
+code generation fold a conditional (or `&&`, `||`, `??`) whose test is a constant and expand
+only the branch taken, so the recursion stops where the song's own test stops it. Both
+stages fold with the same function here, so they expand the same calls.
 """
 from __future__ import annotations
 

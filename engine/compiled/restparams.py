@@ -11,6 +11,7 @@ the only use taken is spreading it into the arguments of a call.
 from __future__ import annotations
 
 from engine.compiled import parser as P
+from engine.compiled.destructuring import param_name
 
 
 def element_name(rest: str, j: int) -> str:
@@ -30,7 +31,7 @@ def bindings(func, nargs: int) -> list:
     binds: the ordinary parameters, then one hidden local per argument the rest parameter takes."""
     rest = rest_parameter(func)
     fixed = func.params[:-1] if rest is not None else func.params
-    out = [(i, p.target.name, p.default) for i, p in enumerate(fixed)]
+    out = [(i, param_name(p, i), p.default) for i, p in enumerate(fixed)]
     if rest is not None:
         out += [(i, element_name(rest, i - len(fixed)), None) for i in range(len(fixed), nargs)]
     return out
