@@ -1463,7 +1463,8 @@ class Analyzer:
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not callee.optional and \
                 not (isinstance(callee.obj, P.Ident) and callee.obj.name in BUILTIN_GLOBALS):
             k = self.expr(callee.obj)
-            if not isinstance(callee.obj, P.Str) and (k.base != "ref" or self.ref_type(k, callee.obj) != "str"):
+            if not isinstance(callee.obj, P.Str) and k.base != "str" and \
+                    (k.base != "ref" or self.ref_type(k, callee.obj) != "str"):
                 raise self.refuse("charCodeAt of a value that is not a string", callee)
             for a in node.args:
                 self.expr(a)
