@@ -9,7 +9,8 @@ final.
 """
 from __future__ import annotations
 
-from engine.compiled import aliases, assigned_calls, conststrings, membership, messages, nullchecks, radixdigits, switches
+from engine.compiled import aliases, assigned_calls, conststrings, membership, messages, nullchecks, paramversions
+from engine.compiled import radixdigits, switches
 from engine.compiled import parser as P
 
 
@@ -24,6 +25,7 @@ def prepare(source: str, tree, rest: tuple, params: frozenset) -> tuple:
     tree, rest = _each(membership.rewrite, tree, rest)
     tree, rest = radixdigits.rewrite(tree, rest, params)
     tree, rest = _each(assigned_calls.rewrite, tree, rest)
+    tree, rest = _each(paramversions.rewrite, tree, rest)
     return _each(messages.rewrite, tree, rest)
 
 
