@@ -67,12 +67,22 @@ def fold(tree, rest: tuple = ()) -> tuple:
 
 
 def _constant_globals(folded: tuple) -> dict:
-    """{name: string} for globals every assignment of which sets the same string literal."""
+    """{name: string} for globals every assignment of which sets the same string literal
+    (possibly after other evaluations: `F = (E, E, 'xNx')`, folded from `F = E+'N'+E`)."""
     nodes = [n for root in (folded[0],) + tuple(folded[1]) for n in P.walk(root)]
     named = function_names(nodes)
-    return {name: values[0].value for name, values in plain_assignments(nodes).items()
-            if name not in named and all(isinstance(v, P.Str) for v in values)
-            and len({v.value for v in values}) == 1}
+    out = {}
+    for name, values in plain_assignments(nodes).items():
+        strings = {_assigned_string(v) for v in values}
+        if name not in named and len(strings) == 1 and None not in strings:
+            out[name] = strings.pop()
+    return out
+
+
+def _assigned_string(value) -> str | None:
+    while isinstance(value, P.Sequence):
+        value = value.exprs[-1]
+    return value.value if isinstance(value, P.Str) else None
 
 
 def function_names(nodes) -> set:

@@ -12,6 +12,10 @@ be a new variable:
 
 Nested functions that mention the name would see the parameter change under them (or close
 over it), so the rewrite skips such a parameter. The new names are no JS identifiers.
+
+The song itself is a function whose parameters (Math names, int, t) are reset every sample:
+`E='L  EGELKG', F=E+'N'+E` at the top level of the song's comma sequence likewise starts a
+new variable E (`rewrite_song`), when no function of the song mentions E.
 """
 from __future__ import annotations
 
@@ -28,6 +32,27 @@ def rewrite(node):
         if body is not node.body:
             return dataclasses.replace(node, body=body)
     return node
+
+
+def rewrite_song(tree, rest: tuple, params: frozenset):
+    """The song's comma sequence with each top-level reassignment of one of `params` (the
+    song function's parameters) starting a new variable."""
+    if not isinstance(tree, P.Sequence):
+        return tree
+    mentioned = {n.name for root in (tree,) + tuple(rest) for f in P.walk(root) if isinstance(f, P.Func)
+                 for n in P.walk(f) if isinstance(n, P.Ident)}
+    items = list(tree.exprs)
+    candidates = set(params) - mentioned
+    for i, item in enumerate(items):
+        if isinstance(item, P.Assign) and item.op == "=" and isinstance(item.target, P.Ident) \
+                and item.target.name in candidates:
+            name, new = item.target.name, f"{item.target.name} from {item.pos}"
+            items[i] = P.Assign(item.pos, "=", P.Ident(item.target.pos, new), item.value, item.op_pos)
+            items[i + 1:] = [_renamed(later, name, new) for later in items[i + 1:]]
+            candidates = (candidates - {name}) | {new}
+    if all(a is b for a, b in zip(items, tree.exprs)):
+        return tree
+    return P.Sequence(tree.pos, tuple(items))
 
 
 def _versioned(func: P.Func) -> tuple:

@@ -20,6 +20,7 @@ def prepare(source: str, tree, rest: tuple, params: frozenset) -> tuple:
                           for n in P.walk(root))
     tree, rest = _each(lambda n: switches.lower(n, source), tree, rest)
     tree, rest = _each(lambda n: nullchecks.rewrite(n, binds_undefined), tree, rest)
+    tree = paramversions.rewrite_song(tree, rest, params)
     tree, rest = conststrings.fold(tree, rest)
     tree, rest = aliases.rewrite(tree, rest, params)
     tree, rest = _each(membership.rewrite, tree, rest)

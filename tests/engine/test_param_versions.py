@@ -1,12 +1,14 @@
-"""A parameter reassigned by a top-level statement of its function becomes a new variable
-from there (engine.compiled.paramversions): strings in, numbers on. Compared sample by sample
+"""A parameter reassigned by a top-level statement of its function (or of the song's comma
+sequence) becomes a new variable from there (engine.compiled.paramversions): strings in,
+numbers on. Compared sample by sample
 with the reference player (skipped without Node)."""
 import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song, parser
-from engine.compiled.paramversions import rewrite
+from engine.compiled.analysis import PARAMS
+from engine.compiled.paramversions import rewrite, rewrite_song
 from engine.errors import NotCompiledError
 from tests.engine.reference import reference_samples
 
@@ -15,6 +17,9 @@ SONGS = [
     "sq('4CH8'[t>>12&3],'ZA9'[t>>13&3])",
     "g=x=>{ var y=x; x=x*3; x+=y; return x }, g(t)&255",                  # reads before and after
     "h=(a,b)=>{ a=a+b; b=a-b; a=a-b; return a*4+b }, h(t>>8,t>>10)",       # a second version of a
+    # the song's own parameters (Math names) reassigned at the top level, strings folded after
+    "x=E*t,E='L  EGELKG',F=E+'N'+E+'E',(F.charCodeAt(t>>9&31)*t>>4)+x",
+    "PI=t>>12&1?'ab':'cd',LN2=PI.length*9,LN2*t+PI.charCodeAt(t>>8&1)",
 ]
 
 
@@ -34,6 +39,11 @@ def test_parameters_closed_over_or_assigned_in_blocks_keep_one_variable():
                  "f=(n)=>{ if(t) n=n*2; return n }, f(t)"):            # not a top-level statement
         tree, _ = parser.parse_song(code)
         assert rewrite(tree) is tree
+
+
+def test_song_parameters_read_by_functions_keep_one_variable():
+    tree, rest = parser.parse_song("E='x',f=()=>E,f()")
+    assert rewrite_song(tree, rest, PARAMS) is tree
 
 
 def test_mixed_kinds_without_a_top_level_reassignment_stay_refused():
