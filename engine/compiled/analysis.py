@@ -1527,7 +1527,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
     with P.deep_recursion():
-        tree, rest = rewrites.prepare(source, tree, rest, PARAMS)
+        tree, rest = rewrites.prepare(source, tree, rest, PARAMS, BUILTIN_GLOBALS)
     a = Analyzer(source, tree, mode)
     decls = []
     for stmt in rest:

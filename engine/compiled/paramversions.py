@@ -13,9 +13,10 @@ be a new variable:
 Nested functions that mention the name would see the parameter change under them (or close
 over it), so the rewrite skips such a parameter. The new names are no JS identifiers.
 
-The song itself is a function whose parameters (Math names, int, t) are reset every sample:
+The song itself is a function whose parameters (Math names, int) are reset every sample:
 `E='L  EGELKG', F=E+'N'+E` at the top level of the song's comma sequence likewise starts a
-new variable E (`rewrite_song`), when no function of the song mentions E.
+new variable E (`rewrite_song`), when no function of the song mentions E; so does a global
+that each sample sets before reading, `q=[1.05,0,1.5], q=q[t>>9&1]`.
 """
 from __future__ import annotations
 
@@ -34,28 +35,59 @@ def rewrite(node):
     return node
 
 
-def rewrite_song(tree, rest: tuple, params: frozenset):
-    """The song's comma sequence with each top-level reassignment of one of `params` (the
-    song function's parameters) starting a new variable."""
+def rewrite_song(tree, rest: tuple, params: frozenset, builtins: frozenset):
+    """The song's comma sequence with each top-level reassignment of a variable that every
+    sample sets afresh starting a new variable: one of `params` (the song function's
+    parameters, t aside), or a global whose first mention in the sequence is a top-level
+    `name = <value not mentioning it>` (so no sample reads what an earlier one left).
+    Names that functions, `this.x`/`window.x` or an eval could reach, and the frozen
+    `builtins`, are left alone."""
     if not isinstance(tree, P.Sequence):
         return tree
-    mentioned = {n.name for root in (tree,) + tuple(rest) for f in P.walk(root) if isinstance(f, P.Func)
-                 for n in P.walk(f) if isinstance(n, P.Ident)}
+    nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
+    if any(isinstance(n, P.Ident) and n.name == "eval" for n in nodes):
+        return tree
+    reachable = {n.name for f in nodes if isinstance(f, P.Func) for n in P.walk(f) if isinstance(n, P.Ident)}
+    reachable |= {n.prop for n in nodes if isinstance(n, P.Member)} | builtins | {"t"}
     items = list(tree.exprs)
-    candidates = set(params) - mentioned
+    fresh_globals = _set_first(items) - reachable - params
+    versionable = set(params) - reachable        # globals join once their first assignment ran
     for i, item in enumerate(items):
-        if isinstance(item, P.Assign) and item.op == "=" and isinstance(item.target, P.Ident) \
-                and item.target.name in candidates:
-            name, new = item.target.name, f"{item.target.name} from {item.pos}"
+        name = _item_assignment(item)
+        if name in fresh_globals and name not in versionable:
+            versionable.add(name)
+        elif name in versionable:
+            new = f"{name} from {item.pos}"
             items[i] = P.Assign(item.pos, "=", P.Ident(item.target.pos, new), item.value, item.op_pos)
             items[i + 1:] = [_renamed(later, name, new) for later in items[i + 1:]]
-            candidates = (candidates - {name}) | {new}
+            versionable = (versionable - {name}) | {new}
     if all(a is b for a, b in zip(items, tree.exprs)):
         return tree
     return P.Sequence(tree.pos, tuple(items))
 
 
+def _item_assignment(item) -> str | None:
+    """x for a comma item `x = <value>`."""
+    if isinstance(item, P.Assign) and item.op == "=" and isinstance(item.target, P.Ident):
+        return item.target.name
+    return None
+
+
+def _set_first(items) -> set:
+    """Globals whose first mention in the items is an item `name = <value not mentioning it>`."""
+    seen, out = set(), set()
+    for item in items:
+        name = _item_assignment(item)
+        if name is not None and name not in seen and \
+                not any(isinstance(n, P.Ident) and n.name == name for n in P.walk(item.value)):
+            out.add(name)
+        seen |= {n.name for n in P.walk(item) if isinstance(n, P.Ident)}
+    return out
+
+
 def _versioned(func: P.Func) -> tuple:
+    if any(isinstance(n, P.Ident) and n.name == "eval" for n in P.walk(func)):
+        return func.body         # eval'd code would read the parameter by its old name
     params = {p.target.name for p in func.params if isinstance(p.target, P.Ident)}
     closed_over = {n.name for st in func.body for f in P.walk(st) if isinstance(f, P.Func)
                    for n in P.walk(f) if isinstance(n, P.Ident)}

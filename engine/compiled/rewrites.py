@@ -14,13 +14,14 @@ from engine.compiled import radixdigits, switches
 from engine.compiled import parser as P
 
 
-def prepare(source: str, tree, rest: tuple, params: frozenset) -> tuple:
-    """(tree, rest) rewritten; `params`: the names the song function receives."""
+def prepare(source: str, tree, rest: tuple, params: frozenset, builtins: frozenset) -> tuple:
+    """(tree, rest) rewritten; `params`: the names the song function receives; `builtins`:
+    the globals the player keeps (frozen)."""
     binds_undefined = any(conststrings.binds(n, "undefined") for root in (tree,) + tuple(rest)
                           for n in P.walk(root))
     tree, rest = _each(lambda n: switches.lower(n, source), tree, rest)
     tree, rest = _each(lambda n: nullchecks.rewrite(n, binds_undefined), tree, rest)
-    tree = paramversions.rewrite_song(tree, rest, params)
+    tree = paramversions.rewrite_song(tree, rest, params, builtins)
     tree, rest = conststrings.fold(tree, rest)
     tree, rest = aliases.rewrite(tree, rest, params)
     tree, rest = _each(membership.rewrite, tree, rest)

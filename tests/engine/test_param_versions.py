@@ -7,7 +7,7 @@ import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song, parser
-from engine.compiled.analysis import PARAMS
+from engine.compiled.analysis import BUILTIN_GLOBALS, PARAMS
 from engine.compiled.paramversions import rewrite, rewrite_song
 from engine.errors import NotCompiledError
 from tests.engine.reference import reference_samples
@@ -20,6 +20,9 @@ SONGS = [
     # the song's own parameters (Math names) reassigned at the top level, strings folded after
     "x=E*t,E='L  EGELKG',F=E+'N'+E+'E',(F.charCodeAt(t>>9&31)*t>>4)+x",
     "PI=t>>12&1?'ab':'cd',LN2=PI.length*9,LN2*t+PI.charCodeAt(t>>8&1)",
+    # a global every sample sets before reading it
+    "q=[1.05,0,1.5,0,1.2,0],q=q[(t>>9)%q.length]/[1,1.1][t>>14&1],sin(q*t/3%12)*16+16",
+    "w=t>>8,w='abcd'[w&3],w.charCodeAt()*t",
 ]
 
 
@@ -43,7 +46,19 @@ def test_parameters_closed_over_or_assigned_in_blocks_keep_one_variable():
 
 def test_song_parameters_read_by_functions_keep_one_variable():
     tree, rest = parser.parse_song("E='x',f=()=>E,f()")
-    assert rewrite_song(tree, rest, PARAMS) is tree
+    assert rewrite_song(tree, rest, PARAMS, BUILTIN_GLOBALS) is tree
+
+
+@pytest.mark.parametrize("code", [
+    "q=t?q:[1,2],q=q[0]",                  # reads what the last sample left before setting it
+    "q=[1,2],f=()=>q,q=q[0],f()",          # a function reads q
+    "q=[1,2],q=q[0],this.q",               # read as a property of the global object
+    "q=[1,2],q=q[0],eval('q')",            # an eval may read it
+    "NaN=[1,2],NaN=t,NaN",                 # frozen built-in: the assignments do nothing
+])
+def test_globals_other_samples_or_code_may_read_keep_one_variable(code):
+    tree, rest = parser.parse_song(code)
+    assert rewrite_song(tree, rest, PARAMS, BUILTIN_GLOBALS) is tree
 
 
 def test_mixed_kinds_without_a_top_level_reassignment_stay_refused():
