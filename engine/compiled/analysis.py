@@ -308,7 +308,7 @@ class Analyzer:
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
-        return NotCompiledError(construct, SourcePosition.at(self.src, pos))
+        return NotCompiledError(rewrites.as_written(construct), SourcePosition.at(self.src, pos))
 
     # -- names
     def is_local(self, name: str) -> bool:

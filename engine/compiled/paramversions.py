@@ -57,7 +57,7 @@ def rewrite_song(tree, rest: tuple, params: frozenset, builtins: frozenset):
         if name in fresh_globals and name not in versionable:
             versionable.add(name)
         elif name in versionable:
-            new = f"{name} from {item.pos}"
+            new = f"{name} (version at {item.pos})"
             items[i] = P.Assign(item.pos, "=", P.Ident(item.target.pos, new), item.value, item.op_pos)
             items[i + 1:] = [_renamed(later, name, new) for later in items[i + 1:]]
             versionable = (versionable - {name}) | {new}
@@ -96,7 +96,7 @@ def _versioned(func: P.Func) -> tuple:
         name = _reassigned_param(st, params - closed_over)
         if name is None:
             continue
-        new = f"{name} from {st.pos}"
+        new = f"{name} (version at {st.pos})"
         assign = st.expr
         body[i] = P.VarDecl(st.pos, "var", ((P.Ident(assign.target.pos, new), assign.value),))
         body[i + 1:] = [_renamed(later, name, new) for later in body[i + 1:]]

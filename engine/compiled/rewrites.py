@@ -9,6 +9,8 @@ final.
 """
 from __future__ import annotations
 
+import re
+
 from engine.compiled import aliases, assigned_calls, conststrings, membership, messages, nullchecks, paramversions
 from engine.compiled import radixdigits, switches
 from engine.compiled import parser as P
@@ -29,6 +31,15 @@ def prepare(source: str, tree, rest: tuple, params: frozenset, builtins: frozens
     tree, rest = _each(assigned_calls.rewrite, tree, rest)
     tree, rest = _each(paramversions.rewrite, tree, rest)
     return _each(messages.rewrite, tree, rest)
+
+
+# Suffixes the rewrites give names (no JS identifier has a space), dropped from refusals.
+RENAMED = re.compile(r"(\S+) (?:\(version at \d+\)|of the Funcbeat body|of a digit read)")
+
+
+def as_written(text: str) -> str:
+    """A refusal's construct with rewritten names spelled as the song spells them."""
+    return RENAMED.sub(r"\1", text)
 
 
 def _each(rewrite, tree, rest: tuple) -> tuple:

@@ -65,3 +65,13 @@ def test_mixed_kinds_without_a_top_level_reassignment_stay_refused():
     with pytest.raises(NotCompiledError) as e:
         check_song("f=(n)=>{ if(t&1) n=t; return n+1 }, f('a'[t&1])", "uint8")
     assert e.value.position is not None
+
+
+@pytest.mark.parametrize("code,mode,construct", [
+    ("s=sin,s=2,s(t)", "uint8", "call of s"),                          # s, not its new version's name
+    ("var sin=1; return x=>{ sin.q(); return x }", "func", "call of sin.q"),
+])
+def test_refusals_spell_renamed_names_as_written(code, mode, construct):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, mode)
+    assert e.value.construct == construct
