@@ -36,22 +36,39 @@ def rewrite(node):
 
 
 def rewrite_song(tree, rest: tuple, params: frozenset, builtins: frozenset):
-    """The song's comma sequence with each top-level reassignment of a variable that every
-    sample sets afresh starting a new variable: one of `params` (the song function's
-    parameters, t aside), or a global whose first mention in the sequence is a top-level
-    `name = <value not mentioning it>` (so no sample reads what an earlier one left).
-    Names that functions, `this.x`/`window.x` or an eval could reach, and the frozen
-    `builtins`, are left alone."""
-    if not isinstance(tree, P.Sequence):
-        return tree
+    """The song's comma sequence (or each comma sequence branch of a song `c ? (...) : (...)`)
+    with each top-level reassignment of a variable that every sample sets afresh starting a
+    new variable: one of `params` (the song function's parameters, t aside), or a global
+    whose first mention in the sequence is a top-level `name = <value not mentioning it>`
+    (so no sample reads what an earlier one left). Names that functions, `this.x`/`window.x`
+    or an eval could reach, the frozen `builtins`, and for a branch the names the test or
+    the other branch mention, are left alone."""
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
     if any(isinstance(n, P.Ident) and n.name == "eval" for n in nodes):
         return tree
     reachable = {n.name for f in nodes if isinstance(f, P.Func) for n in P.walk(f) if isinstance(n, P.Ident)}
     reachable |= {n.prop for n in nodes if isinstance(n, P.Member)} | builtins | {"t"}
-    items = list(tree.exprs)
-    fresh_globals = _set_first(items) - reachable - params
-    versionable = set(params) - reachable        # globals join once their first assignment ran
+    if isinstance(tree, P.Sequence):
+        return _versioned_sequence(tree, params, reachable)
+    if isinstance(tree, P.Conditional):
+        cons, alt = tree.cons, tree.alt
+        if isinstance(cons, P.Sequence):
+            cons = _versioned_sequence(cons, params, reachable | _names(tree.test) | _names(alt))
+        if isinstance(alt, P.Sequence):
+            alt = _versioned_sequence(alt, params, reachable | _names(tree.test) | _names(tree.cons))
+        if cons is not tree.cons or alt is not tree.alt:
+            return P.Conditional(tree.pos, tree.test, cons, alt)
+    return tree
+
+
+def _names(node) -> set:
+    return {n.name for n in P.walk(node) if isinstance(n, P.Ident)}
+
+
+def _versioned_sequence(seq: P.Sequence, params: frozenset, excluded: set) -> P.Sequence:
+    items = list(seq.exprs)
+    fresh_globals = _set_first(items) - excluded - params
+    versionable = set(params) - excluded         # globals join once their first assignment ran
     for i, item in enumerate(items):
         name = _item_assignment(item)
         if name in fresh_globals and name not in versionable:
@@ -61,9 +78,9 @@ def rewrite_song(tree, rest: tuple, params: frozenset, builtins: frozenset):
             items[i] = P.Assign(item.pos, "=", P.Ident(item.target.pos, new), item.value, item.op_pos)
             items[i + 1:] = [_renamed(later, name, new) for later in items[i + 1:]]
             versionable = (versionable - {name}) | {new}
-    if all(a is b for a, b in zip(items, tree.exprs)):
-        return tree
-    return P.Sequence(tree.pos, tuple(items))
+    if all(a is b for a, b in zip(items, seq.exprs)):
+        return seq
+    return P.Sequence(seq.pos, tuple(items))
 
 
 def _item_assignment(item) -> str | None:

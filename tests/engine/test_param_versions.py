@@ -23,6 +23,7 @@ SONGS = [
     # a global every sample sets before reading it
     "q=[1.05,0,1.5,0,1.2,0],q=q[(t>>9)%q.length]/[1,1.1][t>>14&1],sin(q*t/3%12)*16+16",
     "w=t>>8,w='abcd'[w&3],w.charCodeAt()*t",
+    "t?(q=[3,5,7,9],q=q[t>>10&3],q*t):(z=1,0)",                          # a branch of the song's ?:
 ]
 
 
@@ -55,6 +56,7 @@ def test_song_parameters_read_by_functions_keep_one_variable():
     "q=[1,2],q=q[0],this.q",               # read as a property of the global object
     "q=[1,2],q=q[0],eval('q')",            # an eval may read it
     "NaN=[1,2],NaN=t,NaN",                 # frozen built-in: the assignments do nothing
+    "t?(q=[3,5],q=q[t&1],q):(q=2)",        # the other branch sets q too
 ])
 def test_globals_other_samples_or_code_may_read_keep_one_variable(code):
     tree, rest = parser.parse_song(code)
