@@ -36,7 +36,8 @@ its position):
   integer n (engine.compiled.radixdigits);
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default
-  parameters, `let/const/var`, `if`, `switch` (engine.compiled.switches), `for/while/do`
+  parameters (a parameter reassigned at the body's top level is a new variable from there,
+  engine.compiled.paramversions), `let/const/var`, `if`, `switch` (engine.compiled.switches), `for/while/do`
   loops (with an iteration guard), `break/continue`, `return`, `throw` (the sample is NaN;
   text built only to be thrown is reduced to the evaluations that build it,
   engine.compiled.messages); isNaN/isFinite; Funcbeat bodies of declarations and statements

@@ -441,7 +441,7 @@ class Analyzer:
 
     def refuse(self, construct: str, node_or_pos) -> NotCompiledError:
         pos = node_or_pos if isinstance(node_or_pos, int) else node_or_pos.pos
-        return NotCompiledError(construct, SourcePosition.at(self.src, pos))
+        return NotCompiledError(rewrites.as_written(construct), SourcePosition.at(self.src, pos))
 
     # -- names
     def is_local(self, name: str) -> bool:
@@ -2032,7 +2032,8 @@ class Analyzer:
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not callee.optional and \
                 not (isinstance(callee.obj, P.Ident) and callee.obj.name in BUILTIN_GLOBALS):
             k = self.expr(callee.obj)
-            if not isinstance(callee.obj, P.Str) and (k.base != "ref" or self.ref_type(k, callee.obj) != "str"):
+            if not isinstance(callee.obj, P.Str) and k.base != "str" and \
+                    (k.base != "ref" or self.ref_type(k, callee.obj) != "str"):
                 raise self.refuse("charCodeAt of a value that is not a string", callee)
             for a in node.args:
                 self.expr(a)
@@ -2148,7 +2149,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
     with P.deep_recursion():
-        tree, rest = rewrites.prepare(source, tree, rest, PARAMS)
+        tree, rest = rewrites.prepare(source, tree, rest, PARAMS, BUILTIN_GLOBALS)
     # rewrites into constructs taken below
     tree = named_methods.method_names_in_globals(tree)
     tree = returned_tables.inline_returned_tables(folds.unroll_folds(tree))

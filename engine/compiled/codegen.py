@@ -1632,10 +1632,13 @@ class CodeGen:
             return self.chosen_math_call(node)
         if isinstance(callee, P.Member) and callee.prop == "charCodeAt" and not isinstance(callee.obj, P.Str):
             v = self.expr(callee.obj)
+            self.ref_check_defined(v)          # undefined.charCodeAt throws before the arguments run
             args = [self.expr(a) for a in node.args]
-            self.ref_check_defined(v)
             pos = self.to_number(args[0]) if args else dconst(0.0)
             pos = self.call_intr("llvm.trunc", b.select(self.isnan(pos), dconst(0.0), pos))
+            if v.base == "str":                # one code unit, held as its value
+                ok = b.fcmp_ordered("==", pos, dconst(0.0))
+                return Val("num", b.select(ok, v.d, dconst(NAN)), None)
             length = self.object_table("length", v.d)
             ok = b.and_(b.fcmp_ordered(">=", pos, dconst(0.0)), b.fcmp_ordered("<", pos, length))
             k = b.fptosi(b.fadd(self.object_table("offset", v.d), b.select(ok, pos, dconst(0.0))), I64)

@@ -29,6 +29,7 @@ from engine.compiled.jsvalues import js_escape, js_unescape, packer_replace, utf
 MAX_UNITS = 1 << 20        # longest folded string (code units)
 MAX_BRANCHES = 16          # `?:` alternatives a folded concatenation may spread into
 MAX_EVAL_DEPTH = 4         # eval'd strings that themselves eval constant strings
+MAX_ROUNDS = 4             # foldings until the constant globals settle
 STRING_FUNCTIONS = {"escape": js_escape, "unescape": js_unescape}
 
 
@@ -47,18 +48,41 @@ class Text:
 
 
 def fold(tree, rest: tuple = ()) -> tuple:
-    """(tree, rest) with every constant string construction replaced by its literal."""
+    """(tree, rest) with every constant string construction replaced by its literal.
+
+    Which globals are constant strings is read from the folded tree (an inlined eval may
+    assign one), so folding repeats until that set is the one it folded with; if it does
+    not settle, only literals are folded."""
     nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
     builtins = {name for name in ("eval", *STRING_FUNCTIONS) if not any(binds(n, name) for n in nodes)}
-    tree, rest = _Folder(frozenset(), builtins).run(tree, rest)
-    nodes = [n for root in (tree,) + tuple(rest) for n in P.walk(root)]
+    literal_only = _Folder({}, builtins).run(tree, rest)
+    folded, constants = literal_only, {}
+    for _ in range(MAX_ROUNDS):
+        found = _constant_globals(folded)
+        if found == constants:
+            return folded
+        constants = found
+        folded = _Folder(constants, builtins).run(tree, rest)
+    return literal_only
+
+
+def _constant_globals(folded: tuple) -> dict:
+    """{name: string} for globals every assignment of which sets the same string literal
+    (possibly after other evaluations: `F = (E, E, 'xNx')`, folded from `F = E+'N'+E`)."""
+    nodes = [n for root in (folded[0],) + tuple(folded[1]) for n in P.walk(root)]
     named = function_names(nodes)
-    constants = {name: values[0].value for name, values in plain_assignments(nodes).items()
-                 if name not in named and all(isinstance(v, P.Str) for v in values)
-                 and len({v.value for v in values}) == 1}
-    if not constants:
-        return tree, rest
-    return _Folder(constants, builtins).run(tree, rest)
+    out = {}
+    for name, values in plain_assignments(nodes).items():
+        strings = {_assigned_string(v) for v in values}
+        if name not in named and len(strings) == 1 and None not in strings:
+            out[name] = strings.pop()
+    return out
+
+
+def _assigned_string(value) -> str | None:
+    while isinstance(value, P.Sequence):
+        value = value.exprs[-1]
+    return value.value if isinstance(value, P.Str) else None
 
 
 def function_names(nodes) -> set:

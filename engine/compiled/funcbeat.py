@@ -63,24 +63,18 @@ def song_of_body(code: str, body: list, rate: float):
     for st in stmts[k + 1:]:      # never run, but function declarations and var names are hoisted
         if isinstance(st, P.FuncDecl):
             decls.append(st)
-            if st.func.name is not None:
-                _check_name(st.func.name, st, refuse)
         elif isinstance(st, P.VarDecl) and st.kind == "var":
             for target, _ in st.decls:
                 if not isinstance(target, P.Ident):
                     raise refuse("destructuring declaration", target)
-                _check_name(target.name, target, refuse)
                 hoisted.append(target)
     for st in stmts[:k]:
         if isinstance(st, P.FuncDecl):
             decls.append(st)
-            if st.func.name is not None:
-                _check_name(st.func.name, st, refuse)
         elif isinstance(st, P.VarDecl):
             for target, init in st.decls:
                 if not isinstance(target, P.Ident):
                     raise refuse("destructuring declaration", target)
-                _check_name(target.name, target, refuse)
                 if st.kind == "var":
                     hoisted.append(target)
                 if init is not None:
@@ -99,8 +93,3 @@ def song_of_body(code: str, body: list, rate: float):
     once = P.Logical(ret.pos, "||", flag, P.Sequence(ret.pos, tuple(start + setup + [done])), ret.pos)
     call = P.Call(ret.pos, song_fn, (P.Ident(ret.pos, "t"), P.Num(ret.pos, float(rate))), False)
     return P.Sequence(ret.pos, (once, call)), tuple(decls)
-
-
-def _check_name(name: str, node, refuse) -> None:
-    if name in PARAMS or name in BUILTIN_GLOBALS:
-        raise refuse(f"Funcbeat body declaring {name} (a name the compiled tier reserves)", node)

@@ -65,7 +65,7 @@ def test_reads_of_a_constant_global_stay_in_front_of_the_literal():
 
 @pytest.mark.parametrize("code,construct", [
     ("a='x',a+=t,a+'y'", "string concatenation"),               # a is not one constant string
-    ("a='x',a='z',(a+'y').length", "string concatenation"),
+    ("a='x',t&&(a='z'),(a+'y').length", "string concatenation"),
     ("t+'ab'.repeat(-1).length", "call of value.repeat"),      # RangeError
     ("t+'ab'.repeat(t).length", "call of value.repeat"),
     ("t+`a${t}b`.length", "template literal"),
@@ -74,6 +74,7 @@ def test_reads_of_a_constant_global_stay_in_front_of_the_literal():
     ("h=eval=>eval('t'),h(1)", "call of eval"),               # not the built-in eval
     ("q='t'+t,eval(q)", "string concatenation"),
     ("t?a[t]:(a=5)", "indexing a"),                            # a number, once the pass settles
+    ("q='a=t>>4',a='x',eval(q),(a+'yz').length*t", "string concatenation"),   # eval'd code sets a
     ("a='x',f=function a(){return (a+'y').length},f()", "string concatenation"),   # a: the function
 ])
 def test_strings_not_built_from_constants_are_refused(code, construct):
