@@ -26,7 +26,8 @@ its position):
   `[x]` read as a number; one-character strings as keys; `s[c](i)` with c='charCodeAt';
 * rewrites into the above: folds `X.map(f).reduce(g)` (engine.compiled.folds), globals
   holding a helper then an array (engine.compiled.renames), `[l, r]` results stored in
-  unread globals or returned by helpers (engine.compiled.stereo);
+  unread globals or returned by helpers (engine.compiled.stereo), tables returned by
+  helpers (engine.compiled.returned_tables), spreads of constant arrays (spreads);
 * Math functions held by globals (`s=sin`) and called; `f = g = <function>`; "a" + "b";
 * helper functions (arrow/function expressions assigned to globals, IIFEs, hoisted
   `function` declarations after the expression) inlined at each call, with default

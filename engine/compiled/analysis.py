@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
-from engine.compiled import arrays, folds, named_methods, renames, returned_tables, stereo
+from engine.compiled import arrays, folds, named_methods, renames, returned_tables, spreads, stereo
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -1667,7 +1667,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     """Check the song against the compiled subset; returns what codegen needs.
     `rest`: statements after the returned expression (only reached by hoisting)."""
     # rewrites into constructs taken below
-    tree = named_methods.method_names_in_globals(tree)
+    tree = spreads.inline_constant_spreads(named_methods.method_names_in_globals(tree))
     tree = returned_tables.inline_returned_tables(folds.unroll_folds(tree))
     tree = stereo.unstored_stereo_results(renames.split_reused_names(tree))
     a = Analyzer(source, tree, mode)
