@@ -26,7 +26,8 @@ its position):
   `[x]` read as a number; one-character strings as keys; `s[c](i)` with c='charCodeAt';
 * rewrites into the above: folds `X.map(f).reduce(g)` (engine.compiled.folds), globals
   holding a helper then an array (engine.compiled.renames), `[l, r]` results stored in
-  unread globals or returned by helpers (engine.compiled.stereo);
+  unread globals or returned by helpers (engine.compiled.stereo), tables returned by
+  helpers (engine.compiled.returned_tables), spreads of constant arrays (spreads);
 * Math functions held by globals (`s=sin`) and called, and globals holding parseInt/isNaN/
   isFinite called (engine.compiled.aliases); `f = g = <function>`; `(f = <function>)(x)`;
 * strings built from constants ("a" + b with b set to one string, `.repeat(3)`, template

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import NotCompiledError, SourcePosition
 from engine.compiled import (arrays, blockscope, choices, destructuring, folds, named_methods, records, recursion,
-                             renames, restparams, returned_tables, rewrites, stereo)
+                             renames, restparams, returned_tables, rewrites, spreads, stereo)
 from engine.compiled import parser as P
 from engine.compiled.static_values import StaticValues, literal_value
 from engine.compiled.jsvalues import char_to_number, utf16_units, string_to_number
@@ -2151,7 +2151,7 @@ def analyze(source: str, tree: P.Node, mode: str, rest: tuple = ()) -> SongInfo:
     with P.deep_recursion():
         tree, rest = rewrites.prepare(source, tree, rest, PARAMS, BUILTIN_GLOBALS)
     # rewrites into constructs taken below
-    tree = named_methods.method_names_in_globals(tree)
+    tree = spreads.inline_constant_spreads(named_methods.method_names_in_globals(tree))
     tree = returned_tables.inline_returned_tables(folds.unroll_folds(tree))
     tree = stereo.unstored_stereo_results(renames.split_reused_names(tree))
     a = Analyzer(source, tree, mode)

@@ -1,6 +1,7 @@
 """A helper returning a table, indexed twice right away (`chArr=T=>[[a,b],[c,d]],
 chArr(T)[0][j]`, engine.compiled.returned_tables). Compared with the reference player
-sample by sample (skipped without Node); helpers that are not pure stay refused."""
+sample by sample (skipped without Node); helpers that are not pure stay refused. Also
+spreads of globals holding constant arrays (engine.compiled.spreads)."""
 import numpy as np
 import pytest
 
@@ -37,3 +38,20 @@ def test_other_returned_tables_stay_refused(code):
         check_song(code, "uint8")
     assert "array of computed values used as a value" in e.value.construct
     assert e.value.position is not None
+
+
+@pytest.mark.parametrize("code,mode", [
+    ("t||(I=[4,7,11],J=[0,2,...I,7,...I,-3]),t*2**(J[t>>11&7]/12)&255", "uint8"),
+])
+def test_spread_constant_arrays_match_reference(code, mode):
+    test_returned_tables_match_reference(code, mode)
+
+
+@pytest.mark.parametrize("code", [
+    "J=[0,...I],I=[4,7],J[t&1]",                    # spread before the definition: ReferenceError
+    "t||(I=[4,7],I=[t],J=[0,...I]),J[t&1]",          # written twice
+])
+def test_other_spreads_stay_refused(code):
+    with pytest.raises(NotCompiledError) as e:
+        check_song(code, "uint8")
+    assert "spread" in e.value.construct or "array" in e.value.construct
