@@ -653,12 +653,22 @@ class Analyzer:
 
     def names_reached(self, nodes) -> set:
         """Every name `nodes` mention, and the names in the functions those names hold, and so
-        on: a function whose name is not among them cannot run during `nodes`."""
-        def mentioned(node):
-            return {n.name if isinstance(n, P.Ident) else n.prop
-                    for n in P.walk(node) if isinstance(n, P.Ident) or isinstance(n, P.Member)}
+        on: a function whose name is not among them cannot run during `nodes`. The body of a
+        function `nodes` only define (`g = x => ...`) counts once g's name is reached."""
+        def mentioned(node, skip_definitions=False):
+            out, stack = set(), [node]
+            while stack:
+                n = stack.pop()
+                if isinstance(n, (P.Ident, P.Member)):
+                    out.add(n.name if isinstance(n, P.Ident) else n.prop)
+                children = P.children(n)
+                if skip_definitions and isinstance(n, P.Assign) and \
+                        (defined_function(n) or conditional_definition(n)) is not None:
+                    children = [n.target.obj] if isinstance(n.target, P.Member) else []   # defining is no call
+                stack.extend(children)
+            return out
         bodies = {**{f.name: f for f in self.declarations}, **self.func_global_literal}
-        names = set().union(*(mentioned(node) for node in nodes))
+        names = set().union(*(mentioned(node, skip_definitions=True) for node in nodes))
         todo = list(names)
         while todo:
             literal = bodies.get(todo.pop())

@@ -20,6 +20,7 @@ SONGS = [
     ("a=i=>i&&(t*i>>7)%3+a(i-1),a(40)", "uint8"),
     ("f=(x,i=0)=>i<6?x%(i+2)+f(x>>1,i+1):x&3,f(t)*9", "uint8"),
     ("g=(x,n)=>n>0?g(x*1.5%7,n-2)+(n==4?x:0):x,g(t/99,8)", "float"),
+    ("F=(i,x)=>i?(g=i=>i*3&x,g(x>>i))+F(i-1,x^i):x&1,F(5,t)&255", "uint8"),   # a helper's own i is not F's
     # the depth from a global only ever assigned one constant (read before it: ReferenceError)
     ("f=n=>n?(n*t>>8&7)+f(n-1):0,f(N),t||(N=9),f(N+1)", "uint8"),
     ("f=(n,x)=>n>M?x:f(n+1,x*3%7),f(0,t&7)+(t>50?M=4:0)", "uint8"),   # M read before it is set: throws
@@ -53,6 +54,7 @@ SONGS = [
     ("f=x=>x*PI,PI=t>>7,f(t)+PI", "uint8"),                                    # an assigned Math name too
     ("main(3)+t;function main(k){t+=k*99;for(i=3;i--;)t^=t>>5;return t&255}", "uint8"),   # a declaration
     ("t||(k=0),g=()=>k++,g(),f=x=>x*t,t*=2,f(3)+g()", "uint8"),
+    ("t||(h=x=>f(x)+1),f=x=>x*t&255,t+=7,h(2)", "uint8"),     # h, made at t=0, calls this sample's f
     # `(f = x => ...)(args)`: defined, then called where it was made
     ("t/=16,(a=(x,l)=>(8*t*2**(x/12)&128)*(-t/64*l/2&2047)/2E3)(0,32)+a(4,34)+a(7,36)", "uint8"),
     ("q=t>>2,(f=x=>x*q)(q=t>>5)&255", "uint8"),                     # the argument runs before the body
@@ -135,6 +137,7 @@ def test_song_parameter_function_is_defined_again_every_sample():
     ("f=x=>E(x),f(1),E=x=>x,E(t)", "call of E", "1:6"),   # a call may reach it first
     ("E=x=>x,E(t)+E", "string concatenation", "1:12"),   # a number + a function: its source text
     ("g=()=>f(1),g(),f=x=>x*t,t*=2,f(3)", "assignment to t, which a function reads, after", "1:25"),
+    ("t||(h=x=>f(x)+t),f=x=>x*t&255,t+=7,h(2)", "assignment to t, which a function reads, after", "1:31"),
     ("g=()=>this.f(1),g(),f=x=>x*t,t*=2,f(3)", "assignment to t, which a function reads, after", "1:30"),
     ("t||(f=x=>(t=x)),f(2)", "assignment to t inside a function", "1:11"),
     ("f=(g,x)=>g(x)+g,M=x=>x,f(M,t)", "function value g used as a value", "1:15"),
