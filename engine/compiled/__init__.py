@@ -103,6 +103,7 @@ def _check_funcbeat(code: str, sample_rate: float) -> analysis.SongInfo:
         info.rate = float(sample_rate)
         return info
     func = body[0].arg
+    funcbeat.refuse_free_t(code, body)
     tree = parser.Call(func.pos, func, (parser.Ident(func.pos, "t"), parser.Num(func.pos, float(sample_rate))), False)
     info = analysis.analyze(code, tree, "func")
     info.rate = float(sample_rate)

@@ -46,6 +46,7 @@ def song_of_body(code: str, body: list, rate: float):
                     raise refuse(f"'{st.kind} {target.name}', a SyntaxError: {target.name} is a parameter", target)
     reserved = {name for name in body_names.body_declared_names(body) if name in PARAMS or name in BUILTIN_GLOBALS}
     body = body_names.rename(body, reserved)
+    refuse_free_t(code, body)
     stmts = [s for s in body if not isinstance(s, P.Empty)]
     k = next((i for i, s in enumerate(stmts) if isinstance(s, P.Return)), None)
     if k is None or stmts[k].arg is None:
@@ -93,3 +94,43 @@ def song_of_body(code: str, body: list, rate: float):
     once = P.Logical(ret.pos, "||", flag, P.Sequence(ret.pos, tuple(start + setup + [done])), ret.pos)
     call = P.Call(ret.pos, song_fn, (P.Ident(ret.pos, "t"), P.Num(ret.pos, float(rate))), False)
     return P.Sequence(ret.pos, (once, call)), tuple(decls)
+
+
+def refuse_free_t(code: str, body) -> None:
+    """NotCompiledError at the first `t` the Funcbeat body reads without declaring it."""
+    free = free_t(body)
+    if free is not None:
+        raise NotCompiledError("t that the Funcbeat body does not declare (the player has none: "
+                               "a ReferenceError)", SourcePosition.at(code, free.pos))
+
+
+def free_t(body) -> P.Node | None:
+    """The first `t` of the body that no function of it binds by a parameter or a
+    `var`/`let`/`const` of its own. The rewritten song calls the body's function with
+    the song's `t` in scope, while the player's Funcbeat code has no `t` (reading it
+    throws): such a read would hear the time instead of a NaN sample. Other binding
+    forms (catch, function t) are not looked for, so they are refused too."""
+    def binds_t(func: P.Func) -> bool:
+        if any(isinstance(n, P.Ident) and n.name == "t" for p in func.params for n in P.walk(p.target)):
+            return True
+        stack = list(func.body) if isinstance(func.body, tuple) else [func.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, P.Func):
+                continue               # a nested function's declarations are its own
+            if isinstance(n, P.VarDecl) and any(isinstance(target, P.Ident) and target.name == "t"
+                                                for target, _ in n.decls):
+                return True
+            stack.extend(P.children(n))
+        return False
+
+    stack = [(st, False) for st in reversed(body)]
+    while stack:
+        n, bound = stack.pop()
+        if isinstance(n, P.Ident) and n.name == "t" and not bound:
+            return n
+        if isinstance(n, P.Func):
+            bound = bound or binds_t(n)
+        stack.extend((c, bound) for c in reversed(P.children(n)))
+    return None
+

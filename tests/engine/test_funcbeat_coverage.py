@@ -28,6 +28,7 @@ BODIES = [
     "function sin(x){ return x*3 } function f(x){ switch(x&1){ case 1: var sin=2; return sin } return sin } "
     "return x=>f(x*9000|0)+sin(2)",                               # f's own sin, declared in a case
     "var Array=[1,2]; return t=>Array[t*8000&1]*t%1",
+    "return x=>{ let t=x*3; return (u=>u*t)(2)%1 }",               # t declared by the song function
 ]
 
 
@@ -55,6 +56,10 @@ def test_body_runs_once_and_closure_state_persists():
     ("var x=1;", "Funcbeat song that does not end with `return <function>`"),
     ("var [a]=[1]; return t=>a", "destructuring declaration"),
     ("var n=arguments.length; return t=>n", "'arguments'"),
+    # no `t` in the player's Funcbeat scope: reading one nobody declares throws (NaN samples)
+    ("return x=>t*0+x", "t that the Funcbeat body does not declare"),
+    ("return (x,r)=>{ return t+x }", "t that the Funcbeat body does not declare"),
+    ("f=()=>t; return x=>f()+x", "t that the Funcbeat body does not declare"),
 ])
 def test_refused_bodies(code, construct):
     with pytest.raises(NotCompiledError) as e:
