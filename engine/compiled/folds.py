@@ -14,7 +14,8 @@ Each call keeps JS's order except with both f and g: JS runs every f before the 
 the unrolled form interleaves them, which is the same only because f and g must then be
 pure: arrow functions with expression bodies that assign nothing, create no functions
 and call only Math functions (not random) or helpers held by globals that are pure in
-the same sense.
+the same sense; or g alone is pure and closed (`(a,b)=>a+b`: its own parameters, literals
+and operators), so nothing f does can be seen by g, nor the reverse.
 """
 from __future__ import annotations
 
@@ -128,6 +129,15 @@ class Purity:
 MAX_UNROLLED = 64      # elements of a receiver made by Array(N) / Array.from
 
 
+def _closed(func, purity) -> bool:
+    """Is `func` pure and made only of its own parameters, literals and operators? Then it
+    neither sees nor makes effects, so its calls may interleave with those of any f."""
+    names = {p.target.name for p in func.params if isinstance(p.target, P.Ident)}
+    return purity.pure(func) and all(
+        not isinstance(n, P.Call) and (not isinstance(n, P.Ident) or n.name in names)
+        for n in P.walk(func.body))
+
+
 def _map_parts(node):
     """(receiver, f) of `X.map(f)` or `Array.from({length: N}, f)` (receiver: the node
     itself), with f a function literal, else None."""
@@ -226,7 +236,7 @@ def unroll_folds(tree):
         receiver, f, g, initial = parts
         if (g is not None and len(g.params) > 3) or (f is not None and len(f.params) > 2):
             continue
-        if f is not None and g is not None and not (purity.pure(f) and purity.pure(g)):
+        if f is not None and g is not None and not (purity.pure(f) and purity.pure(g) or f.arrow and _closed(g, purity)):
             continue          # unrolled, the calls of f and g interleave
         if initial is not None and not (_constant(initial) or isinstance(initial, P.Str)):
             continue
