@@ -202,15 +202,23 @@ def made_elements(node, pos):
 
 
 def discarded_nodes(everywhere) -> set:
-    """ids of expressions whose value is not used: comma items but the last, statements."""
+    """ids of expressions whose value is not used: comma items but the last, statements,
+    and within a discarded one: its last comma item, the branches of `?:`, the right side
+    of `&&`, `||`, `??`."""
     out = set()
-    for n in everywhere:
+    for n in everywhere:               # pre-order: a node is seen before its children
         if isinstance(n, P.Sequence):
             out.update(id(e) for e in n.exprs[:-1])
+            if id(n) in out:
+                out.add(id(n.exprs[-1]))
         elif isinstance(n, P.ExprStmt):
             out.add(id(n.expr))
         elif isinstance(n, P.For):
             out.update(id(e) for e in (n.init, n.update) if e is not None)
+        elif isinstance(n, P.Logical) and id(n) in out:
+            out.add(id(n.right))       # the left side's truth is used: it picks the branch
+        elif isinstance(n, P.Conditional) and id(n) in out:
+            out.update((id(n.cons), id(n.alt)))
     return out
 
 

@@ -27,6 +27,10 @@ SONGS = [
      "[...Array(6).keys()].map(x=>lp(sin(t*x/99),.3)).reduce((a,b)=>a+b,0)/5", "float"),   # corpus 8caf450f70
     ("n=0,[1,2,3].map(x=>(n+=x)*t).reduce((a,b,i)=>a-b*2+i)&255", "uint8"),
     ("[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)", "float"),
+    # maps whose value is discarded inside a discarded `&&` / `?:` / comma list: calls in order
+    ("o=0,t&1&&Array(4).fill().map((e,i)=>o+=(t>>i)&7),o*5", "uint8"),
+    ("o=0,t&2?[1,2,3].map(x=>o+=x*t):(0,[4].map(x=>o-=x)),o&255", "uint8"),
+    ("E=w=>(o=0,w&&Array(4).fill().map((e,i)=>o+=sin(t*i/99)/(i+1)),w*o),E(t>>12&1)", "float"),  # a50e53c607
 ]
 
 
@@ -50,6 +54,7 @@ def test_folds_match_reference(code, mode):
     "[[1,2],[3]][t&1].reduce((a,b)=>a+b)",                         # rows of different lengths
     "q=[1,t,3],q.reduce((a,b)=>a+b)",                               # not constants, not a literal
     "x=[t,1].map(q=>q*2),x[0]",                                   # a mapped array kept as a value
+    "x=t&1&&[t,1].map(q=>q*2),x[0]",                              # kept through `&&`
     "[1,2].reduce((a,b,i,A)=>a+A[i])",                             # uses the array
     "[1,2].map(function(x){return x*t}).reduce((a,b)=>a+b)",        # f could read `arguments`
 ])
