@@ -59,6 +59,8 @@ def _choice_table(node, assigned: frozenset):
     if not (isinstance(arg, P.Index) and not arg.optional and isinstance(arg.obj, P.Str)
             and arg.obj.value and _pure(arg.index)):
         return None
+    if any(ord(char) > 0xFFFF for char in arg.obj.value):
+        return None                      # JS indexes UTF-16 units: one such char is two
     elements = []
     for char in arg.obj.value:
         expr = consteval.parsed_expression(char, node.pos)

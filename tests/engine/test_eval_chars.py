@@ -39,6 +39,7 @@ def test_eval_of_a_character_matches_reference(code, mode):
     ("h=t,eval('1h'[i=t&1])", "call of eval", "1:5"),           # the index assigns
     ("h=t,eval('1h'[g(t)]),g=x=>x&1", "call of eval", "1:5"),   # the index calls
     ("h=t,eval('1 h'[t%3])", "call of eval", "1:5"),            # ' ' evaluates to undefined
+    ("\U0001d465=t,h=t,eval('1\U0001d465h'[t%4])", "call of eval", "1:9"),  # a char of two UTF-16 units
     ("h=t,q=t&1?'1h':'h1',eval(q[t&1])", "call of eval", "1:21"),   # the string is not constant
     ("h=t,eval=x=>x,eval('1h'[t&1])", "assignment to built-in eval", "1:5"),  # not the built-in
 ])
