@@ -14,7 +14,8 @@ Each call keeps JS's order except with both f and g: JS runs every f before the 
 the unrolled form interleaves them, which is the same only because f and g must then be
 pure: arrow functions with expression bodies that assign nothing, create no functions
 and call only Math functions (not random) or helpers held by globals that are pure in
-the same sense.
+the same sense; or g alone is pure and closed (`(a,b)=>a+b`: its own parameters, literals
+and operators), so nothing f does can be seen by g, nor the reverse.
 """
 from __future__ import annotations
 
@@ -128,6 +129,15 @@ class Purity:
 MAX_UNROLLED = 64      # elements of a receiver made by Array(N) / Array.from
 
 
+def _closed(func, purity) -> bool:
+    """Is `func` pure and made only of its own parameters, literals and operators? Then it
+    neither sees nor makes effects, so its calls may interleave with those of any f."""
+    names = {p.target.name for p in func.params if isinstance(p.target, P.Ident)}
+    return purity.pure(func) and all(
+        not isinstance(n, P.Call) and (not isinstance(n, P.Ident) or n.name in names)
+        for n in P.walk(func.body))
+
+
 def _map_parts(node):
     """(receiver, f) of `X.map(f)` or `Array.from({length: N}, f)` (receiver: the node
     itself), with f a function literal, else None."""
@@ -192,15 +202,23 @@ def made_elements(node, pos):
 
 
 def discarded_nodes(everywhere) -> set:
-    """ids of expressions whose value is not used: comma items but the last, statements."""
+    """ids of expressions whose value is not used: comma items but the last, statements,
+    and within a discarded one: its last comma item, the branches of `?:`, the right side
+    of `&&`, `||`, `??`."""
     out = set()
-    for n in everywhere:
+    for n in everywhere:               # pre-order: a node is seen before its children
         if isinstance(n, P.Sequence):
             out.update(id(e) for e in n.exprs[:-1])
+            if id(n) in out:
+                out.add(id(n.exprs[-1]))
         elif isinstance(n, P.ExprStmt):
             out.add(id(n.expr))
         elif isinstance(n, P.For):
             out.update(id(e) for e in (n.init, n.update) if e is not None)
+        elif isinstance(n, P.Logical) and id(n) in out:
+            out.add(id(n.right))       # the left side's truth is used: it picks the branch
+        elif isinstance(n, P.Conditional) and id(n) in out:
+            out.update((id(n.cons), id(n.alt)))
     return out
 
 
@@ -226,7 +244,7 @@ def unroll_folds(tree):
         receiver, f, g, initial = parts
         if (g is not None and len(g.params) > 3) or (f is not None and len(f.params) > 2):
             continue
-        if f is not None and g is not None and not (purity.pure(f) and purity.pure(g)):
+        if f is not None and g is not None and not (purity.pure(f) and purity.pure(g) or f.arrow and _closed(g, purity)):
             continue          # unrolled, the calls of f and g interleave
         if initial is not None and not (_constant(initial) or isinstance(initial, P.Str)):
             continue

@@ -2,17 +2,19 @@
 
 Each turns one construct into constructs the subset already takes, keeping every evaluation
 the original runs, in the same order (see each module). The order between them matters:
-switches are lowered first (their clauses may hold anything else); null checks before the
-string folding (a folded string may be compared); strings before aliases, includes and digit
-reads (an eval'd string may use them); thrown text last, once everything it is built from is
-final.
+switches are lowered first (their clauses may hold anything else), then discarded array
+literals become their elements' evaluations; an eval of one character of a constant string
+runs before the parameter versions (the names it reads are then ordinary reads); null
+checks before the string folding (a folded string may be compared); strings before aliases,
+includes and digit reads (an eval'd string may use them); thrown text last, once everything
+it is built from is final.
 """
 from __future__ import annotations
 
 import re
 
 from engine.compiled import aliases, assigned_calls, conststrings, membership, messages, nullchecks, paramversions
-from engine.compiled import radixdigits, switches
+from engine.compiled import discarded_arrays, evalchars, radixdigits, switches
 from engine.compiled import parser as P
 
 
@@ -22,7 +24,9 @@ def prepare(source: str, tree, rest: tuple, params: frozenset, builtins: frozens
     binds_undefined = any(conststrings.binds(n, "undefined") for root in (tree,) + tuple(rest)
                           for n in P.walk(root))
     tree, rest = _each(lambda n: switches.lower(n, source), tree, rest)
+    tree, rest = _each(discarded_arrays.rewrite, tree, rest)
     tree, rest = _each(lambda n: nullchecks.rewrite(n, binds_undefined), tree, rest)
+    tree = evalchars.rewrite(tree, rest)
     tree = paramversions.rewrite_song(tree, rest, params, builtins)
     tree, rest = conststrings.fold(tree, rest)
     tree, rest = aliases.rewrite(tree, rest, params)

@@ -3,6 +3,10 @@
 When the global's only write is that literal of numbers, and it is an earlier item of the
 comma sequence that builds the spreading literal (so it has surely run: otherwise JS would
 throw a ReferenceError), `...I` is its elements, written out: `[0,2,4,7,11,7,4,7,11]`.
+
+`[].concat(I, I, [1.6,1.5])` with such globals and literals of numbers is the same new array
+(concat appends the elements of each array argument; Array.prototype is frozen, so it is the
+built-in), written out as one literal.
 """
 from __future__ import annotations
 
@@ -40,7 +44,30 @@ def inline_constant_spreads(tree):
                     else:
                         elements.append(e)
                 new[id(lit)] = P.ArrayLit(lit.pos, tuple(elements))
+            for call in P.walk(item):
+                joined = _concatenated(call, defined)
+                if joined is not None:
+                    new[id(call)] = joined
+            value = new.get(id(item.value), item.value) if isinstance(item, P.Assign) else None
             if isinstance(item, P.Assign) and item.op == "=" and isinstance(item.target, P.Ident) and \
-                    _constants(item.value) and written.get(item.target.name) == 1:
-                defined[item.target.name] = item.value
+                    _constants(value) and written.get(item.target.name) == 1:
+                defined[item.target.name] = value
     return replace_nodes(tree, new) if new else tree
+
+
+def _concatenated(node, defined: dict):
+    """`[].concat(A, ...)` as one literal, when every argument is a literal of numbers (holes
+    allowed) or a global in `defined`; else None."""
+    if not (isinstance(node, P.Call) and not node.optional and isinstance(node.callee, P.Member)
+            and node.callee.prop == "concat" and not node.callee.optional
+            and isinstance(node.callee.obj, P.ArrayLit) and not node.callee.obj.elements):
+        return None
+    elements = []
+    for arg in node.args:
+        if isinstance(arg, P.Ident) and arg.name in defined:
+            elements.extend(copy_tree(x) for x in defined[arg.name].elements)
+        elif isinstance(arg, P.ArrayLit) and _constants(P.ArrayLit(arg.pos, tuple(e for e in arg.elements if e))):
+            elements.extend(arg.elements)            # holes stay holes
+        else:
+            return None
+    return P.ArrayLit(node.pos, tuple(elements))

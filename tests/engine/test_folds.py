@@ -22,6 +22,15 @@ SONGS = [
     ("[...Array(4).keys()].map(k=>t>>k).reduce((a,b)=>a^b)&255", "uint8"),
     ("q=new Array(3).fill(2).map((x,i)=>x*random()),q[t&3]", "float"),   # random: one f after the other
     ("O=[1,2],O=[3],O.reduce((a,b)=>a+b)", "uint8"),   # a global written twice: its second array is folded
+    # f with effects, g closed (its parameters and operators only): interleaving cannot show
+    ("t||(fx=Array(64).fill(0)),i=0,lp=(x,w)=>{fx[i]+=(x-fx[i++])*w;return fx[i-1]},"
+     "[...Array(6).keys()].map(x=>lp(sin(t*x/99),.3)).reduce((a,b)=>a+b,0)/5", "float"),   # corpus 8caf450f70
+    ("n=0,[1,2,3].map(x=>(n+=x)*t).reduce((a,b,i)=>a-b*2+i)&255", "uint8"),
+    ("[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)", "float"),
+    # maps whose value is discarded inside a discarded `&&` / `?:` / comma list: calls in order
+    ("o=0,t&1&&Array(4).fill().map((e,i)=>o+=(t>>i)&7),o*5", "uint8"),
+    ("o=0,t&2?[1,2,3].map(x=>o+=x*t):(0,[4].map(x=>o-=x)),o&255", "uint8"),
+    ("E=w=>(o=0,w&&Array(4).fill().map((e,i)=>o+=sin(t*i/99)/(i+1)),w*o),E(t>>12&1)", "float"),  # a50e53c607
 ]
 
 
@@ -38,14 +47,16 @@ def test_folds_match_reference(code, mode):
 
 @pytest.mark.parametrize("code", [
     "[1,2,3].map(x=>(n=x)*t).reduce((a,b)=>a+b+n)",               # f assigns: order would matter
-    "[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b)",               # random draws between f and g
+    "[1,2,3].map(x=>x*random()).reduce((a,b)=>a+b*random())",      # random draws in f and in g
+    "n=0,h=x=>x*2,[1,2,3].map(x=>(n+=x)*t).reduce((a,b)=>a+h(b))",   # f assigns, g calls a helper
     "Array(t&3).fill(0).map(x=>x+1)[0]",                            # length not a constant
     "Array.from({length:99},(_,i)=>i*t)[t&63]",                     # too long to unroll
     "[[1,2],[3]][t&1].reduce((a,b)=>a+b)",                         # rows of different lengths
     "q=[1,t,3],q.reduce((a,b)=>a+b)",                               # not constants, not a literal
     "x=[t,1].map(q=>q*2),x[0]",                                   # a mapped array kept as a value
+    "x=t&1&&[t,1].map(q=>q*2),x[0]",                              # kept through `&&`
     "[1,2].reduce((a,b,i,A)=>a+A[i])",                             # uses the array
-    "[1,2].map(function(x){return x*t}).reduce((a,b)=>a+b)",
+    "[1,2].map(function(x){return x*t}).reduce((a,b)=>a+b)",        # f could read `arguments`
 ])
 def test_other_folds_stay_refused(code):
     with pytest.raises(NotCompiledError) as e:
