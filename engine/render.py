@@ -138,7 +138,7 @@ class _Renderer:
         if self.n == 0 or any(h.nan_count < self.n for h in self.holds):
             return
         stats = getattr(self.runner, "stats", None)
-        info = stats() if stats is not None else {}
+        info = stats() if stats is not None else _v8_exceptions(self.request)
         if info.get("errors"):
             first = info.get("firstError") or "an exception"
             raise SongRuntimeError(f"the song threw on every sample, so there is nothing to render"
@@ -149,6 +149,27 @@ class _Renderer:
     @property
     def nan_count(self) -> int:
         return max(self.holds[0].nan_count, self.holds[1].nan_count)
+
+
+def _v8_exceptions(request: BytebeatRequest, samples: int = 256) -> dict:
+    """The V8 tier's exception counts over the song's first samples, for the message of
+    a song that never played: the compiled tier turns a throw into a NaN sample without
+    keeping what was thrown, and the message should not depend on the tier."""
+    loader = _v8_loader()
+    if loader is None:
+        return {}
+    runner = None
+    try:
+        runner = loader(request.code, request.mode, request.sample_rate,
+                        deadline=time.monotonic() + 10.0)
+        n = min(samples, request.sample_count)
+        runner.fill(0, np.empty(n), np.empty(n))
+        return runner.stats()
+    except EngineError:
+        return {}
+    finally:
+        if runner is not None:
+            close_runner(runner)
 
 
 def _timeout_message(request: BytebeatRequest, done: int, n: int, limit: float | None = None) -> str:

@@ -186,3 +186,15 @@ def test_concurrent_renders_to_the_same_directory(tmp_path):
         t = np.arange(16000, dtype=np.int64)
         assert data == ((t * (k + 1)) & 255).astype(np.uint8).tobytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{k}.wav" for k in range(6)]
+
+
+@pytest.mark.parametrize("tier", ["compiled", "v8"])
+def test_a_song_that_always_throws_fails_with_what_it_threw_whichever_tier(tmp_path, tier):
+    """The compiled tier turns a throw into a NaN sample without keeping the thrown value;
+    the failure message still names it, as the V8 tier's does."""
+    request = BytebeatRequest(code="(()=>{throw 'no song here: '+'<b>'})()", seconds=1)
+    with pytest.raises(engine.SongRuntimeError) as caught:
+        render_to_file(request, tmp_path / "x.wav", tier=tier)
+    assert str(caught.value) == ("the song threw on every sample, so there is nothing to render"
+                                 " (first: t=0: thrown: no song here: <b>)")
+    assert not (tmp_path / "x.wav").exists()
