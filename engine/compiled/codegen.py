@@ -30,7 +30,7 @@ from engine.compiled.analysis import (
     defined_function, function_definitions, conditional_definition, constant_arguments, folded_operand,
     folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
-from engine.compiled.jsvalues import (char_to_number, from_utf16_units, parse_int_string, string_to_number,
+from engine.compiled.jsvalues import (char_to_number, fold_binary, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
 
 FDLIBM_SYMBOL_PREFIX = "bytebeat_fdlibm_"
@@ -1828,46 +1828,6 @@ def constant_of(v) -> float | None:
     """The value of a double constant, else None."""
     if isinstance(v, ir.Constant) and v.type == DBL and isinstance(v.constant, float):
         return v.constant
-    return None
-
-
-def fold_binary(op: str, a: float | None, c: float | None, fdlibm) -> float | None:
-    """JavaScript's `a op c` for two constant numbers (None when not both constant):
-    Python floats are IEEE doubles, so + - * and fmod give exactly the machine's result;
-    the cases Python raises on are spelled out; ** is the port's pow (fdlibm("pow"))."""
-    if a is None or c is None:
-        return None
-    if op == "+":
-        return a + c
-    if op == "-":
-        return a - c
-    if op == "*":
-        return a * c
-    if op == "/":
-        if c != 0:
-            return a / c
-        if a != a or a == 0:
-            return NAN
-        return math.copysign(math.inf, a) * math.copysign(1.0, c)
-    if op == "%":
-        if a != a or c != c or math.isinf(a) or c == 0:
-            return NAN
-        return math.fmod(a, c)
-    if op == "**":
-        return fdlibm("pow")(a, c)
-    x, y = to_int32(a), to_int32(c) & 31
-    if op == "&":
-        return float(x & to_int32(c))
-    if op == "|":
-        return float(x | to_int32(c))
-    if op == "^":
-        return float(x ^ to_int32(c))
-    if op == "<<":
-        return float(to_int32(float((x << y) & 0xFFFFFFFF)))
-    if op == ">>":
-        return float(x >> y)
-    if op == ">>>":
-        return float((x & 0xFFFFFFFF) >> y)
     return None
 
 

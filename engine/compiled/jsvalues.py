@@ -180,3 +180,43 @@ def prepare_code(code: str, mode: str) -> str:
         return code
     code = decode_packer(js_trim(code))
     return code or "0"
+
+
+def fold_binary(op: str, a: float | None, c: float | None, fdlibm) -> float | None:
+    """JavaScript's `a op c` for two constant numbers (None when not both constant):
+    Python floats are IEEE doubles, so + - * and fmod give exactly the machine's result;
+    the cases Python raises on are spelled out; ** is the port's pow (fdlibm("pow"))."""
+    if a is None or c is None:
+        return None
+    if op == "+":
+        return a + c
+    if op == "-":
+        return a - c
+    if op == "*":
+        return a * c
+    if op == "/":
+        if c != 0:
+            return a / c
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, c)
+    if op == "%":
+        if a != a or c != c or math.isinf(a) or c == 0:
+            return math.nan
+        return math.fmod(a, c)
+    if op == "**":
+        return fdlibm("pow")(a, c)
+    x, y = to_int32(a), to_int32(c) & 31
+    if op == "&":
+        return float(x & to_int32(c))
+    if op == "|":
+        return float(x | to_int32(c))
+    if op == "^":
+        return float(x ^ to_int32(c))
+    if op == "<<":
+        return float(to_int32(float((x << y) & 0xFFFFFFFF)))
+    if op == ">>":
+        return float(x >> y)
+    if op == ">>>":
+        return float((x & 0xFFFFFFFF) >> y)
+    return None

@@ -15,10 +15,9 @@ stages fold with the same function here, so they expand the same calls.
 """
 from __future__ import annotations
 
-import math
 
 from engine.compiled import parser as P
-from engine.compiled.jsvalues import to_int32
+from engine.compiled.jsvalues import fold_binary, to_int32
 
 MAX_RECURSION_DEPTH = 128     # nested calls of one function (the corpus needs 101)
 
@@ -58,7 +57,7 @@ def constant_value(node, constant_of_name) -> float | None:
     if isinstance(node, P.Binary) and node.op in ARITHMETIC:
         a = constant_value(node.left, constant_of_name)
         c = constant_value(node.right, constant_of_name)
-        return None if a is None or c is None else _arithmetic(node.op, a, c)
+        return fold_binary(node.op, a, c, None)     # ARITHMETIC has no **: no pow needed
     return None
 
 
@@ -86,34 +85,3 @@ ARITHMETIC = frozenset(("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>
 COMPARISONS = {"<": lambda a, c: a < c, ">": lambda a, c: a > c, "<=": lambda a, c: a <= c,
                ">=": lambda a, c: a >= c, "==": lambda a, c: a == c, "===": lambda a, c: a == c,
                "!=": lambda a, c: a != c, "!==": lambda a, c: a != c}
-
-
-def _arithmetic(op: str, a: float, c: float) -> float:
-    if op == "+":
-        return a + c
-    if op == "-":
-        return a - c
-    if op == "*":
-        return a * c
-    if op == "/":
-        if c != 0:
-            return a / c
-        if a != a or a == 0:
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, c)
-    if op == "%":
-        if a != a or c != c or math.isinf(a) or c == 0:
-            return math.nan
-        return math.fmod(a, c)
-    x, n = to_int32(a), to_int32(c) & 31
-    if op == "&":
-        return float(x & to_int32(c))
-    if op == "|":
-        return float(x | to_int32(c))
-    if op == "^":
-        return float(x ^ to_int32(c))
-    if op == "<<":
-        return float(to_int32(float((x << n) & 0xFFFFFFFF)))
-    if op == ">>":
-        return float(x >> n)
-    return float((x & 0xFFFFFFFF) >> n)

@@ -15,7 +15,7 @@ import math
 import struct
 
 from engine.compiled import parser as P
-from engine.compiled.jsvalues import to_int32, to_uint32
+from engine.compiled.jsvalues import fold_binary, to_int32
 
 MAX_VALUES = 16      # larger sets are treated as unknown
 MATH_CONSTANTS = {"E": 2.718281828459045, "LN10": 2.302585092994046, "LN2": 0.6931471805599453,
@@ -35,22 +35,6 @@ def _set(values) -> frozenset | None:
 
 def numbers(s: frozenset) -> list[float]:
     return [v for _, v in s]
-
-
-def js_divide(a: float, b: float) -> float:
-    if b == 0.0:
-        if a == 0.0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return a / b
-
-
-def js_remainder(a: float, b: float) -> float:
-    if math.isnan(a) or math.isnan(b) or math.isinf(a) or b == 0.0:
-        return math.nan
-    if math.isinf(b):
-        return a
-    return math.fmod(a, b)
 
 
 def js_round(x: float) -> float:
@@ -73,41 +57,16 @@ def js_power(a: float, b: float) -> float | None:
     return float(r) if abs(r) <= 2 ** 53 else None
 
 
-def _shift(op: str, a: float, b: float) -> float:
-    n = to_uint32(b) & 31
-    if op == "<<":
-        return float(to_int32(float((to_int32(a) << n) & 0xFFFFFFFF)))
-    if op == ">>":
-        return float(to_int32(a) >> n)
-    return float(to_uint32(a) >> n)
-
-
 BINARY_OPS = frozenset(("+", "-", "*", "/", "%", "**", "|", "&", "^", "<<", ">>", ">>>"))
 
 
 def binary(op: str, a: float, b: float) -> float | None:
-    """JS `a op b` on numbers, or None where the result is not exactly known."""
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return js_divide(a, b)
-    if op == "%":
-        return js_remainder(a, b)
+    """JS `a op b` on numbers, or None where the result is not exactly known: the
+    compiled tier's own constant folding, except `**`, which is taken only where every
+    engine agrees (js_power) since no fdlibm is loaded here."""
     if op == "**":
         return js_power(a, b)
-    if op == "|":
-        return float(to_int32(a) | to_int32(b))
-    if op == "&":
-        return float(to_int32(a) & to_int32(b))
-    if op == "^":
-        return float(to_int32(a) ^ to_int32(b))
-    if op in ("<<", ">>", ">>>"):
-        return _shift(op, a, b)
-    return None
+    return fold_binary(op, a, b, None)
 
 
 def literal_value(node) -> float | None:
