@@ -72,3 +72,13 @@ def reference_samples(code: str, mode: str, rate: float, samples: int) -> np.nda
     dtype = np.uint8 if mode in ("uint8", "int8") else np.dtype("<f4")
     a = np.frombuffer(data, dtype=dtype)
     return a.reshape(-1, 2) if stats["channels"] == 2 else a
+
+
+def assert_same_samples(ours: np.ndarray, ref: np.ndarray) -> None:
+    """Bit for bit, sample by sample (a float32 by its bits, a stereo frame whole); the
+    failure names how many samples differ and the first of them."""
+    assert ours.shape == ref.shape and ours.dtype == ref.dtype, \
+        f"ours {ours.shape} {ours.dtype}, reference {ref.shape} {ref.dtype}"
+    if ours.tobytes() != ref.tobytes():
+        bad = np.nonzero((ours.view(np.uint8) != ref.view(np.uint8)).reshape(len(ours), -1).any(axis=1))[0]
+        pytest.fail(f"{len(bad)} samples differ, first at t={bad[0]}: ours {ours[bad[0]]} reference {ref[bad[0]]}")

@@ -1,13 +1,12 @@
 """let/const inside blocks of helper functions (engine.compiled.blockscope): taken when every
 use is inside a block declaring the name (compared sample by sample with the reference player,
 skipped without Node), refused when a use outside means another variable."""
-import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     "f=x=>{ for(let i=0;i<3;i++){x+=i} for(let i=0;i<2;i++){x*=i+1} return x }, f(t>>4)",
@@ -22,9 +21,7 @@ def test_block_scoped_names_match_reference(code):
     req = BytebeatRequest(code, "uint8", 8000, 0.25)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, "uint8", 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours != ref)[0]
-    assert len(bad) == 0, f"{len(bad)} samples differ, first {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 @pytest.mark.parametrize("code,where", [

@@ -1,7 +1,6 @@
 """Strings built from constants (engine.compiled.conststrings): concatenation, `.repeat(n)`,
 template literals, globals set to one string, `?:` between strings; folded to literals with
 every evaluation kept. Compared sample by sample with the reference player (skipped without Node)."""
-import numpy as np
 import pytest
 
 
@@ -14,7 +13,7 @@ from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song, parser
 from engine.compiled.conststrings import fold
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     ("a='4679BB',t*2**(parseInt((a+'4676'+a+'679B')[63&t>>9],36)/12)", "uint8"),
@@ -44,10 +43,7 @@ def test_const_strings_match_reference(code, mode):
     req = BytebeatRequest(code, mode, 8000, 0.25)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint8 if ours.dtype == np.uint8 else np.uint32) !=
-                     ref.view(np.uint8 if ref.dtype == np.uint8 else np.uint32))[0]
-    assert len(bad) == 0, f"{len(bad)} samples differ, first {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 def folded(code: str):

@@ -7,7 +7,7 @@ import pytest
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song, load_song
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 BODIES = [
     "var a=0; const f=440; return function(t, sr){ a += f/sr; return sin(a*2*PI) }",
@@ -38,9 +38,7 @@ def test_funcbeat_bodies_match_reference(code):
     req = BytebeatRequest(code, "func", 8000, 0.5)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, "func", 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint32) != ref.view(np.uint32))[0]
-    assert len(bad) == 0, f"{len(bad)} samples differ, first {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 def test_body_runs_once_and_closure_state_persists():

@@ -11,7 +11,7 @@ import pytest
 import engine
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song
-from tests.engine.reference import reference_bytes, reference_samples, reference_stats, require_corpus
+from tests.engine.reference import assert_same_samples, reference_bytes, reference_samples, reference_stats, require_corpus
 
 pytestmark = pytest.mark.reference
 
@@ -42,10 +42,7 @@ def test_formula_matches_reference(code, mode):
     except engine.NotCompiledError as e:
         pytest.skip(str(e))
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    if ours.tobytes() != ref.tobytes():
-        bad = np.nonzero((ours.view(np.uint8) != ref.view(np.uint8)).reshape(len(ours), -1).any(axis=1))[0]
-        pytest.fail(f"{len(bad)} samples differ, first at t={bad[0]}: ours {ours[bad[0]]} reference {ref[bad[0]]}")
+    assert_same_samples(ours, ref)
 
 
 def test_hash_convention_matches_reference_stats():

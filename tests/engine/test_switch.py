@@ -1,13 +1,12 @@
 """`switch` in helper functions (engine.compiled.switches): strict matching in source order,
 default anywhere, fall-through, break, return. Compared sample by sample with the reference
 player (skipped without Node); a `continue` inside a switch stays refused."""
-import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song, parser
 from engine.errors import NotCompiledError, SongSyntaxError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     ("p=n=>{switch('KHSx'[n&3]){case 'K':return 90;case 'H':return 40;case 'S':return 70;default:return 0}},"
@@ -28,10 +27,7 @@ def test_switch_matches_reference(code, mode):
     req = BytebeatRequest(code, mode, 8000, 0.25)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint8 if ours.dtype == np.uint8 else np.uint32) !=
-                     ref.view(np.uint8 if ref.dtype == np.uint8 else np.uint32))[0]
-    assert len(bad) == 0, f"{len(bad)} samples differ, first {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 def test_continue_inside_a_switch_is_refused():
