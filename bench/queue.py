@@ -25,17 +25,20 @@ all systems; every measurement (system x workers x mode) gets a fresh database
 to back for each worker count, so their ratios are taken side by side.
 
 Systems
-  render_jobs        this project's queue as the service drives it: a
-                     listener.notifications.NotificationListener per worker
-                     (LISTEN render_jobs, wake on every NOTIFY and on connect) and a
-                     second connection running the service's sweep with QUERIES:
-                     requeue_expired, claim_jobs (claim_render_jobs, limit 10),
-                     next_wakeup; then complete_job (complete_render_job) once per
-                     job; each finished batch wakes the next sweep (the service's
-                     worker sets its wake event when a job finishes). Completions
-                     run one after another on the worker's connection (the service
-                     runs each job as a task on its pool; a no-op job has nothing
-                     to overlap, and one connection per worker keeps it comparable).
+  render_jobs        this project's queue as the service drives it (listener/worker.py
+                     with MAX_CONCURRENT_JOBS = 10, the batch): a
+                     listener.notifications.NotificationListener per worker (LISTEN
+                     render_jobs, wake on every NOTIFY and on connect); a sweep
+                     connection claiming up to the free capacity with claim_jobs
+                     (claim_render_jobs), and once the due work runs out
+                     requeue_expired, the wake-up arm and next_wakeup; every claimed
+                     job a task of its own which, being a no-op, goes straight to
+                     writing its outcome. Outcomes go through the service's
+                     listener.outcomes.OutcomeWriter on a second connection: the jobs
+                     that finish while a write is in flight are written together by
+                     one complete_jobs (complete_render_jobs) call. A job writing its
+                     outcome holds no slot (Worker.capacity), so the next claim runs
+                     on the sweep connection while the outcomes are written.
   pgqueuer           QueueManager(AsyncpgDriver(conn)) with an `async def` entrypoint
                      doing nothing, qm.run(batch_size=10); its own LISTEN/NOTIFY
                      (enqueue trigger) and its buffered status log.
@@ -93,6 +96,7 @@ import asyncpg
 from listener.db.migrate import migrate
 from listener.db.queries import QUERIES
 from listener.notifications import NotificationListener
+from listener.outcomes import OutcomeWriter
 
 BATCH = 10
 LEASE_SECONDS = 300.0
@@ -274,6 +278,16 @@ class RenderJobsWorker:
 
     async def start(self) -> None:
         self.conn = await asyncpg.connect(self.dsn)
+        if self.variant.startswith("service"):
+            # Outcome writes on their own connection, grouped as the service groups
+            # them (listener/outcomes.py; the service runs up to MAX_CONCURRENT_JOBS
+            # of them at once on its pool, here one is in flight at a time).
+            self.out_conn = await asyncpg.connect(self.dsn)
+            self.outcomes = OutcomeWriter(
+                self.name, lambda q, *a: self.out_conn.fetch(QUERIES[q], *a), max_in_flight=1)
+        self.running = 0    # claimed jobs whose outcome is not written yet
+        self.finishing = 0  # ... of which writing their outcome (no render slot held)
+        self.jobs: set[asyncio.Task] = set()
         self.listener = NotificationListener(
             self.dsn, ["render_jobs"], lambda _c, _p: self.wake.set(), self.wake.set,
             application_name=f"bench-listen:{self.name}")
@@ -295,24 +309,53 @@ class RenderJobsWorker:
             else:
                 await self.sweep_lean()
 
+    @property
+    def capacity(self) -> int:
+        """listener/worker.py Worker.capacity with MAX_CONCURRENT_JOBS = one batch."""
+        working = self.running - self.finishing
+        return max(0, min(BATCH - working, 2 * BATCH - self.running))
+
     async def sweep_service(self) -> None:
-        # listener/worker.py Worker._sweep with capacity = one batch: claim first,
-        # requeue expired leases and recompute the timer only once the due work ran
-        # out; the finished batch is completed in one statement (complete_jobs).
+        # listener/worker.py Worker._sweep: claim up to capacity first; once the due
+        # work ran out, requeue expired leases, arm the wake-up and look once more,
+        # then compute the timer.
         c = self.conn
-        rows = await c.fetch(QUERIES["claim_jobs"], self.name, BATCH, LEASE_SECONDS, KINDS)
-        self.sink.claimed(len(rows))
-        if len(rows) < BATCH:
-            await c.fetchval(QUERIES["requeue_expired"], MAX_ATTEMPTS)
-            await c.fetchval(QUERIES["next_wakeup"], KINDS, self.name)
-            if not rows:  # going idle: arm, then look once more
-                await self.arm()
-                rows = await c.fetch(QUERIES["claim_jobs"], self.name, BATCH, LEASE_SECONDS, KINDS)
+        armed = False
+        while True:
+            drained = False
+            while self.capacity > 0 and not self.stopping:
+                want = self.capacity
+                rows = await c.fetch(QUERIES["claim_jobs"], self.name, want, LEASE_SECONDS, KINDS)
                 self.sink.claimed(len(rows))
-        if rows:
-            ids = [r["job_id"] for r in rows]
-            await c.fetch(QUERIES["complete_jobs"], self.name, ids, [RESULT] * len(ids))
-            self.sink.completed(len(rows))
+                for row in rows:
+                    self.running += 1
+                    task = asyncio.create_task(self.job(row["job_id"]))
+                    self.jobs.add(task)
+                    task.add_done_callback(self.jobs.discard)
+                if len(rows) < want:
+                    drained = True
+                    break
+            if not drained:
+                return  # at capacity: finishing jobs wake the loop
+            await c.fetchval(QUERIES["requeue_expired"], MAX_ATTEMPTS)
+            if not armed:
+                await self.arm()
+                armed = True
+                continue
+            await c.fetchval(QUERIES["next_wakeup"], KINDS, self.name)
+            return
+
+    async def job(self, job_id: int) -> None:
+        """A no-op job: done at once, so it goes straight to writing its outcome
+        (JobContext.finish frees its slot and wakes the sweep)."""
+        self.finishing += 1
+        self.wake.set()
+        try:
+            await self.outcomes.complete_job(job_id, RESULT)
+            self.sink.completed(1)
+        finally:
+            self.running -= 1
+            self.finishing -= 1
             self.wake.set()
 
     async def arm(self) -> None:
@@ -357,8 +400,10 @@ class RenderJobsWorker:
         await self.task
         await self.listener.close()
         self.ltask.cancel()
-        await asyncio.gather(self.ltask, return_exceptions=True)
+        await asyncio.gather(self.ltask, *self.jobs, return_exceptions=True)
         await self.conn.close()
+        if hasattr(self, "out_conn"):
+            await self.out_conn.close()
 
 
 class PollWorker:

@@ -26,6 +26,7 @@ from listener.jobs.progress import ProgressReporter
 from listener.jobs.registry import job_kinds
 from listener.metrics import WorkerMetrics
 from listener.notifications import IntervalWaker, NotificationListener
+from listener.outcomes import OutcomeWriter
 from listener.render_pool import RenderPool, RenderProcessDied, RenderTimeout, TaskFailed
 from listener.storage import Storage
 
@@ -74,6 +75,8 @@ class Worker:
                 dsn, [JOBS_CHANNEL, CANCEL_CHANNEL], self._on_notify, self.wake,
                 application_name=f"bytebeat-listen:{self.worker_id}"[:63])
         self.running: dict[int, asyncio.Task] = {}
+        self.outcomes = OutcomeWriter(self.worker_id, self._db_call_rows,
+                                      max_in_flight=settings.max_concurrent_jobs)
         self._wake = asyncio.Event()
         self._stopping = False
         self._next_due: float | None = None
@@ -127,7 +130,18 @@ class Worker:
 
     @property
     def capacity(self) -> int:
-        return self.settings.max_concurrent_jobs - len(self.running)
+        """How many jobs to claim now. A job writing its outcome no longer holds
+        a slot, so the next claim does not wait for that write; such jobs may add
+        up to MAX_CONCURRENT_JOBS more running at once."""
+        limit = self.settings.max_concurrent_jobs
+        finishing = sum(1 for task in self.running.values() if getattr(task, "finishing", False))
+        working = len(self.running) - finishing
+        return max(0, min(limit - working, 2 * limit - len(self.running)))
+
+    def _slot_freed(self) -> None:
+        """A job moved on to writing its outcome: claim into its slot now."""
+        if not self._stopping:
+            self._wake.set()
 
     def _sleep_seconds(self) -> float:
         now = time.monotonic()
@@ -292,8 +306,8 @@ class Worker:
         progress = ProgressReporter(kind.stages, self._progress_writer(row["job_id"]))
         ctx = JobContext(settings=self.settings, worker_id=self.worker_id, pool=self.pool,
                          storage=self.storage, staging_dir=self.staging_dir, metrics=self.metrics,
-                         progress=progress, db_value=self._db_call, db_row=self._db_call_row,
-                         db_rows=self._db_call_rows,
+                         progress=progress, db_value=self._db_call,
+                         outcomes=self.outcomes, slot_freed=self._slot_freed,
                          sample_url=self.sample_url,
                          render_timeout_s=kind.render_timeout_ms(self.settings) / 1000.0)
         try:
@@ -344,10 +358,6 @@ class Worker:
     async def _db_call(self, name: str, *args):
         """A named query's single value, retried while the database is unreachable."""
         return await self._retrying_db(self.db.fetchval, name, *args)
-
-    async def _db_call_row(self, name: str, *args) -> tuple:
-        """A named query's single row, retried while the database is unreachable."""
-        return tuple(await self._retrying_db(self.db.fetchrow, name, *args))
 
     async def _db_call_rows(self, name: str, *args) -> list:
         """A named query's rows, retried while the database is unreachable."""

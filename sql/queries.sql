@@ -9,9 +9,10 @@ SELECT * FROM claim_render_jobs($1, $2, $3, $4);
 -- Renew worker $1's leases on jobs $2 for $3 seconds; returns the ids still owned.
 SELECT renew_render_leases AS id FROM renew_render_leases($1, $2, $3);
 
--- name: complete_post_render
--- Write a post's result if its inputs still match the rendered signature.
-SELECT outcome, replaced_url FROM complete_post_render($1, $2, $3, $4, $5, $6);
+-- name: complete_post_renders
+-- Write posts' results (arrays, one element per job), each only if its post's inputs
+-- still match the rendered signature; one statement for a group of finished jobs.
+SELECT job_id, outcome, replaced_url FROM complete_post_renders($1, $2, $3, $4, $5, $6);
 
 -- name: complete_jobs
 -- Finish jobs without a post (mix or no-op jobs) with their JSON results, in one statement.

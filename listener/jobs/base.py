@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable, Protocol
 from listener.config import Settings
 from listener.jobs.progress import ProgressReporter, Stages
 from listener.metrics import WorkerMetrics
+from listener.outcomes import OutcomeWriter
 from listener.render_pool import RenderPool
 from listener.storage import Storage
 
@@ -64,10 +65,10 @@ class JobContext:
     metrics: WorkerMetrics
     progress: ProgressReporter
     db_value: Callable[..., Awaitable[Any]]   # a named query's single value, retried
-    db_row: Callable[..., Awaitable[tuple]]   # a named query's single row, retried
-    db_rows: Callable[..., Awaitable[list]]   # a named query's rows, retried
+    outcomes: OutcomeWriter                   # the last write of a job, grouped with others'
     sample_url: Callable[[str], str]
     render_timeout_s: float                   # this kind's limit for one render
+    slot_freed: Callable[[], None] = lambda: None  # the job no longer needs a render slot
 
     async def render(self, fn: Callable, payload: Any) -> Any:
         """Run `fn(payload, report)` in the pool under the kind's render timeout
@@ -105,3 +106,4 @@ class JobContext:
         self.progress.report("finishing")
         await self.progress.close()
         enter_finishing()
+        self.slot_freed()

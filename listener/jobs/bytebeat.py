@@ -119,9 +119,8 @@ class BytebeatKind:
         result = {**info, "key": job.storage_key, "url": url, "signature": job.signature,
                   "worker": ctx.worker_id}
         await ctx.finish()
-        outcome, replaced = await ctx.db_row(
-            "complete_post_render", job.job_id, ctx.worker_id, job.signature, url,
-            job.duration, orjson.dumps(result).decode())
+        outcome, replaced = await ctx.outcomes.complete_post(
+            job.job_id, job.signature, url, job.duration, orjson.dumps(result).decode())
         if outcome == "done":
             log.info("job %s done: post %s -> %s (%s tier, %.3f s)", job.job_id, job.post_id,
                      url, info["tier"], info["render_s"])

@@ -114,9 +114,7 @@ class MixKind:
             await asyncio.to_thread(shutil.rmtree, folder, True)
         result["worker"] = ctx.worker_id
         await ctx.finish()
-        [row] = await ctx.db_rows("complete_jobs", ctx.worker_id, [job_id],
-                                  [orjson.dumps(result).decode()])
-        outcome = row["outcome"]
+        outcome = await ctx.outcomes.complete_job(job_id, orjson.dumps(result).decode())
         if outcome == "done":
             log.info("job %s done: mix of %g s -> %s (%.1f LUFS)", job_id, spec.duration_s,
                      result["url"], result["lufs"] if result["lufs"] is not None else float("-inf"))

@@ -231,6 +231,34 @@ async def test_two_workers_fifty_posts_each_rendered_once(database, db, tmp_path
         b.close()
 
 
+async def test_the_next_job_starts_while_an_outcome_write_waits(database, db, tmp_path):
+    """With one job at a time, a job whose outcome write waits (here on an app's
+    lock on its post) no longer holds the slot: the next post is claimed and
+    rendered meanwhile, and both end rendered once the lock goes."""
+    svc = await ServiceProcess(database, tmp_path, "w1", RENDER_DURATION="1",
+                               MAX_CONCURRENT_JOBS="1").start()
+    app = await asyncpg.connect(database)
+    try:
+        first = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
+        tx = app.transaction()
+        await tx.start()
+        await app.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", first)
+        await wait_for(lambda: db.fetchval(
+            "SELECT stage = 'finishing' FROM render_jobs WHERE post_id = $1", first), timeout=30)
+        second = await db.fetchval("INSERT INTO posts (expression) VALUES ('t*2') RETURNING id")
+        await wait_for(lambda: db.fetchval(
+            "SELECT stage = 'finishing' FROM render_jobs WHERE post_id = $1", second), timeout=30)
+        assert not await db.fetchval("SELECT pre_rendered FROM posts WHERE id = $1", first)
+        await tx.rollback()
+        for post_id in (first, second):
+            await rendered(db, post_id)
+            [job] = await job_rows(db, post_id)
+            assert job["state"] == "done" and job["attempts"] == 1
+    finally:
+        await app.close()
+        svc.close()
+
+
 async def test_gc_removes_only_unreferenced_objects(database, db, tmp_path):
     import subprocess
     import sys
