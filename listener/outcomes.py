@@ -31,7 +31,8 @@ class Coalescer(Generic[Item]):
         self._max_in_flight = max(1, max_in_flight)
         self._max_group = max_group
         self._pending: list[tuple[Item, asyncio.Future]] = []
-        self._flushers: set[asyncio.Task] = set()
+        self._writers = 0   # flush loops running; counted in their own steps, not by done-callbacks
+        self._tasks: set[asyncio.Task] = set()  # keeps them referenced
         self.statements = 0  # how many writes ran (for tests and metrics)
 
     async def submit(self, item: Item) -> Any:
@@ -40,13 +41,22 @@ class Coalescer(Generic[Item]):
         that already includes it goes on for the others."""
         future = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if len(self._flushers) < self._max_in_flight:
+        if self._writers < self._max_in_flight:
+            # A loop that found nothing left has already counted itself out, even if
+            # its task has not finished yet: an item added now always has a writer.
+            self._writers += 1
             task = asyncio.create_task(self._flush(), name="outcome-writes")
-            self._flushers.add(task)
-            task.add_done_callback(self._flushers.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _flush(self) -> None:
+        try:
+            await self._write_pending()
+        finally:
+            self._writers -= 1
+
+    async def _write_pending(self) -> None:
         while self._pending:
             group = self._pending[:self._max_group]
             del self._pending[:self._max_group]

@@ -100,3 +100,16 @@ async def test_a_write_waiting_on_a_lock_does_not_hold_up_the_others(db, pool, d
         assert await asyncio.wait_for(first, 5) == ("done", None)
     finally:
         await app.close()
+
+
+async def test_a_job_finishing_just_as_a_write_returns_is_still_written(db, pool):
+    """The caller of a write resumes before the writer's task has ended: an outcome
+    submitted right then must start a write of its own, not wait for ever."""
+    out = writer(pool, "w")
+    ids = [await db.fetchval("INSERT INTO render_jobs (kind, spec) VALUES ('noop', '{}') RETURNING id")
+           for _ in range(3)]
+    await db.fetch("SELECT * FROM claim_render_jobs('w', 3, 30, '{noop}')")
+    async def one_after_another():  # each submit runs in the previous caller's step
+        return [await out.complete_job(job_id, "{}") for job_id in ids]
+    assert await asyncio.wait_for(one_after_another(), 5) == ["done"] * 3
+    assert out.jobs.statements == 3
