@@ -1,16 +1,16 @@
 """Queue benchmark: this project's render_jobs queue vs pgqueuer vs a 2 s polling loop.
 
-    python -m bench.queue [--jobs 8000] [--rounds 3] [--latency-samples 500] [--workers 1,2,4]
+    python -m bench.queue [--jobs 20000] [--rounds 3] [--latency-samples 500] [--workers 1,2,4]
                           [--variants] [--poll-latency-samples 40]
 
 Benchmark-only dependency: pgqueuer, measured with pgqueuer 1.6.0
 (requirement line for a `bench` extra: "pgqueuer>=1.6,<2").
 
-Everything runs in ONE asyncio process (default event loop, not uvloop): every
-worker is a coroutine with its own asyncpg connection(s), the producer too. The
-same holds for every system, so the Python-side cost per round trip is the same
-for all of them; on a 2-core machine the client process competes with the
-PostgreSQL backends for the CPUs.
+The workers run in ONE asyncio process (default event loop, not uvloop): every
+worker is a coroutine with its own asyncpg connection(s); live mode's producer is
+a second process. The same holds for every system, so the Python-side cost per
+round trip is the same for all of them; on a 2-core machine the client processes
+compete with the PostgreSQL backends for the CPUs.
 
 Durability: by default every bench database gets synchronous_commit = off
 (--synchronous-commit on|server to change it). On the VM this was written on a
@@ -62,8 +62,9 @@ Systems
 
 Modes: "pre" = all jobs inserted (one statement) before the workers start, timed
 from worker start to the last completion; "live" = workers running first, a
-producer inserts the jobs 10 per statement (one transaction each) as fast as it
-can, timed from the first insert to the last completion.
+producer process of its own (as an app is; connected before the clock starts)
+inserts the jobs 10 per statement (one transaction each) as fast as it can,
+timed from the first insert to the last completion.
 
 Rounds: every throughput row is measured --rounds times (default 3), the systems
 alternating within each round and the first of them rotating; the tables give the
@@ -225,6 +226,13 @@ class Server:
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
             await admin.execute(f'CREATE DATABASE "{name}"')
+            # Every run starts right after a checkpoint, so none pays for the WAL of
+            # the runs before it (a checkpoint mid-run, then a full-page image for
+            # every page it touches first). Needs a superuser; skipped otherwise.
+            try:
+                await admin.execute("CHECKPOINT")
+            except asyncpg.InsufficientPrivilegeError:
+                pass
             if self.synchronous_commit:
                 await admin.execute(
                     f'ALTER DATABASE "{name}" SET synchronous_commit = {self.synchronous_commit}')
@@ -519,6 +527,56 @@ class System:
         return cls(dsn, name, sink, self.variant)
 
 
+# --------------------------------------------------------------------------- producer
+class Producer:
+    """Live mode's producer: a process of its own (as an app is), connected and
+    waiting before the clock starts, then inserting the jobs 10 per statement (one
+    transaction each) as fast as it can. In the workers' process it would share
+    their event loop, and the live figures would measure that loop's load."""
+
+    def __init__(self, dsn: str, system: System, n_jobs: int) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._pipe, child = ctx.Pipe()
+        self._process = ctx.Process(target=_produce, args=(dsn, system.kind, n_jobs, child),
+                                    daemon=True)
+        self._process.start()
+
+    async def _recv(self):
+        return await asyncio.get_running_loop().run_in_executor(None, self._pipe.recv)
+
+    async def ready(self) -> None:
+        assert await self._recv() == "ready"
+
+    def go(self) -> None:
+        self._pipe.send("go")
+
+    async def seconds(self) -> float:
+        """How long the inserts took, once they are all committed."""
+        elapsed = await self._recv()
+        self._process.join(10)
+        return elapsed
+
+
+def _produce(dsn: str, kind: str, n_jobs: int, pipe) -> None:
+    async def run() -> float:
+        conn = await asyncpg.connect(dsn)
+        system = System("producer", kind)
+        pipe.send("ready")
+        pipe.recv()  # blocks: nothing else runs in this process
+        started = time.perf_counter()
+        left = n_jobs
+        while left > 0:
+            k = min(BATCH, left)
+            await system.insert(conn, k)
+            left -= k
+        elapsed = time.perf_counter() - started
+        await conn.close()
+        return elapsed
+    pipe.send(asyncio.run(run()))
+
+
 # --------------------------------------------------------------------------- measurements
 async def start_workers(system: System, dsn: str, n: int, sink: Sink) -> list:
     workers = [system.worker(dsn, f"{system.name}-w{i}", sink) for i in range(n)]
@@ -544,16 +602,15 @@ async def throughput(server: Server, system: System, n_workers: int, n_jobs: int
             workers = await start_workers(system, dsn, n_workers, sink)
         else:
             await conn.execute("ANALYZE")
+            producer = Producer(dsn, system, n_jobs)
+            await producer.ready()
             workers = await start_workers(system, dsn, n_workers, sink)
             await asyncio.sleep(0.1)
             t0 = time.perf_counter()
-            left = n_jobs
-            while left > 0:
-                k = min(BATCH, left)
-                await system.insert(conn, k)
-                left -= k
-            inserted_s = time.perf_counter() - t0
+            producer.go()
         await wait_or_fail(sink.finished, workers, timeout=max(120, n_jobs / 100))
+        if live:
+            inserted_s = await producer.seconds()
         t_end = sink.t_last
         await asyncio.gather(*(w.stop() for w in workers))
         if system.kind == "pgqueuer":
@@ -750,7 +807,7 @@ async def main(args) -> None:
     print(f"pgqueuer {pgqueuer.__version__}, asyncpg {asyncpg.__version__}, "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"load avg {os.getloadavg()[0]:.2f}; {args.jobs} jobs per throughput run, "
-          f"batch {BATCH}; all clients in one asyncio process")
+          f"batch {BATCH}; workers in one asyncio process, live producer in another")
     t_start = time.perf_counter()
     try:
         admin = await asyncpg.connect(server.base)
@@ -823,7 +880,7 @@ async def main(args) -> None:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench.queue", description=__doc__.split("\n")[0])
-    p.add_argument("--jobs", type=int, default=8000)
+    p.add_argument("--jobs", type=int, default=20000)
     p.add_argument("--latency-samples", type=int, default=500)
     p.add_argument("--poll-latency-samples", type=int, default=40)
     p.add_argument("--workers", default="1,2,4")
