@@ -7,9 +7,10 @@
    `pg_notification_queue_usage()` (sampled every 50 ms) and checks that every
    post gets rendered.
 2. The insert throughput of the same statements with the service's triggers in
-   place and without them (same schema, triggers disabled), side by side, as a
-   ratio: 10,000 single-row INSERT statements in one transaction, one INSERT of
-   10,000 rows, and single-row transactions as fast as 4 connections can send them.
+   place and without them (same schema, triggers disabled), side by side in 5
+   alternating rounds, as the median of the rounds' ratios: 10,000 single-row
+   INSERT statements in one transaction, one INSERT of 10,000 rows, and
+   single-row transactions as fast as 4 connections can send them.
 """
 from __future__ import annotations
 
@@ -143,24 +144,30 @@ async def one_statement(url: str, n: int, offset: int = 0) -> float:
         await conn.close()
 
 
-async def throughput_phase(pg: Postgres, n: int, seconds: float, rounds: int = 3) -> None:
-    """Rounds alternate between the two databases, so drift in the machine's load
-    hits both sides alike; each side's best round is reported."""
+async def throughput_phase(pg: Postgres, n: int, seconds: float, rounds: int = 5) -> None:
+    """Rounds alternate between the two databases (who goes first alternating too),
+    so drift in the machine's load hits both sides alike; the ratio is taken round
+    by round and reported as its median and range, next to each side's best round."""
     variants = {"with the service's triggers": True, "without triggers": False}
     urls = {label: await fresh_database(pg, f"tp_{int(t)}", t) for label, t in variants.items()}
-    best = {label: [0.0, 0.0, 0.0] for label in variants}
+    runs: dict[str, list[tuple[float, float, float]]] = {label: [] for label in variants}
     for k in range(rounds):
-        for label, url in urls.items():
-            runs = (n / await one_transaction(url, n, offset=3 * k * n),
-                    n / await one_statement(url, n, offset=(3 * k + 1) * n),
-                    await single_row_transactions(url, None, seconds, offset=10**6 * (k + 1)) / seconds)
-            best[label] = [max(a, b) for a, b in zip(best[label], runs)]
+        order = list(urls.items()) if k % 2 == 0 else list(reversed(urls.items()))
+        for label, url in order:
+            runs[label].append((n / await one_transaction(url, n, offset=3 * k * n),
+                                n / await one_statement(url, n, offset=(3 * k + 1) * n),
+                                await single_row_transactions(url, None, seconds, offset=10**6 * (k + 1)) / seconds))
     print()
-    print(f"{'insert throughput':30s} {n:,} stmts in 1 tx  1 stmt of {n:,} rows  single-row tx (4 conns)")
-    for label, (stmts, many, single) in best.items():
+    print(f"{'insert throughput (best round)':30s} {n:,} stmts in 1 tx  1 stmt of {n:,} rows  single-row tx (4 conns)")
+    for label, rs in runs.items():
+        stmts, many, single = (max(col) for col in zip(*rs))
         print(f"{label:30s} {stmts:>13,.0f} rows/s {many:>15,.0f} rows/s {single:>14,.0f} tx/s")
-    (a, b, c), (a0, b0, c0) = best.values()
-    print(f"{'ratio (with / without)':30s} {a / a0:>13.2f} {b / b0:>22.2f} {c / c0:>19.2f}")
+    with_, without = runs.values()
+    ratios = [[a / b for a, b in zip(w, wo)] for w, wo in zip(with_, without)]
+    cells = []
+    for col in zip(*ratios):
+        cells.append(f"{statistics.median(col):.2f} [{min(col):.2f}-{max(col):.2f}]")
+    print(f"{'ratio, median [range] of rounds':30s} {cells[0]:>20s} {cells[1]:>22s} {cells[2]:>19s}")
 
 
 async def main_async(args) -> None:
