@@ -233,8 +233,9 @@ async def test_two_workers_fifty_posts_each_rendered_once(database, db, tmp_path
 
 async def test_the_next_job_starts_while_an_outcome_write_waits(database, db, tmp_path):
     """With one job at a time, a job whose outcome write waits (here on an app's
-    lock on its post) no longer holds the slot: the next post is claimed and
-    rendered meanwhile, and both end rendered once the lock goes."""
+    lock on its post, the one an UPDATE of it takes) no longer holds the slot: the
+    next post is claimed and rendered meanwhile, and both end rendered once the
+    lock goes."""
     svc = await ServiceProcess(database, tmp_path, "w1", RENDER_DURATION="1",
                                MAX_CONCURRENT_JOBS="1").start()
     app = await asyncpg.connect(database)
@@ -242,7 +243,10 @@ async def test_the_next_job_starts_while_an_outcome_write_waits(database, db, tm
         first = await db.fetchval("INSERT INTO posts (expression) VALUES ('t') RETURNING id")
         tx = app.transaction()
         await tx.start()
-        await app.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", first)
+        # FOR NO KEY UPDATE, as an app's UPDATE of the post: it holds back the outcome
+        # write (which locks the post FOR UPDATE) but not the claim (its new job row's
+        # foreign key only needs FOR KEY SHARE), whichever comes first.
+        await app.execute("SELECT 1 FROM posts WHERE id = $1 FOR NO KEY UPDATE", first)
         await wait_for(lambda: db.fetchval(
             "SELECT stage = 'finishing' FROM render_jobs WHERE post_id = $1", first), timeout=30)
         second = await db.fetchval("INSERT INTO posts (expression) VALUES ('t*2') RETURNING id")
