@@ -241,3 +241,25 @@ async def test_a_claim_reads_a_few_rows_however_many_are_queued(db, kinds):
             " + pg_stat_get_xact_tuples_returned('render_jobs'::regclass)")
     assert [r["job_id"] for r in rows] == list(range(1, 11))
     assert read < 200, f"the claim of 10 jobs read {read} rows of render_jobs"
+
+
+async def test_a_post_an_app_holds_for_update_does_not_hold_up_the_claim(db, database):
+    """The claim turns inbox rows into jobs; a post locked by an open app transaction
+    is left for a later claim instead of making every claim wait for that app."""
+    locked, free = [r["id"] for r in await db.fetch(
+        "INSERT INTO posts (expression) VALUES ('t'), ('t*2') RETURNING id")]
+    app = await asyncpg.connect(database)
+    try:
+        tx = app.transaction()
+        await tx.start()
+        await app.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", locked)
+        rows = await asyncio.wait_for(
+            db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{bytebeat}')"), 5)
+        assert [r["post_id"] for r in rows] == [free]
+        assert await db.fetchval("SELECT count(*) FROM render_inbox") == 1, "kept for later"
+        await tx.rollback()
+    finally:
+        await app.close()
+    rows = await db.fetch("SELECT * FROM claim_render_jobs('w', 5, 30, '{bytebeat}')")
+    assert [r["post_id"] for r in rows] == [locked]
+    assert await db.fetchval("SELECT count(*) FROM render_inbox") == 0
