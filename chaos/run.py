@@ -219,14 +219,19 @@ class FaultRun:
         ids_ready: asyncio.Future = asyncio.get_running_loop().create_future()
         faults = [asyncio.create_task(self.killer()), asyncio.create_task(self.terminator()),
                   asyncio.create_task(self.restart_postgres_midway(ids_ready))]
+        log.info("%d workers up in %.0f s; inserting %d posts", len(self.workers),
+                 time.monotonic() - started, self.config.posts)
         ids = await self.insert_posts()
         ids_ready.set_result(ids)
+        log.info("posts inserted (%.0f s); waiting for the work to settle", time.monotonic() - started)
         self.rerenders_done = asyncio.create_task(self.request_rerenders(ids))
         failure = None
         try:
             await self.wait_until_settled()
         except TimeoutError as exc:
             failure = str(exc)
+        log.info("settled (%.0f s)%s; stopping faults and workers", time.monotonic() - started,
+                 f": {failure}" if failure else "")
         self.done.set()
         self.proxy.heal()
         for task in faults:
@@ -234,7 +239,7 @@ class FaultRun:
         await asyncio.gather(*faults, self.rerenders_done, return_exceptions=True)
         elapsed = time.monotonic() - started
         await asyncio.gather(*(w.terminate(timeout=60) for w in self.workers), return_exceptions=True)
-
+        log.info("workers stopped (%.0f s); auditing", time.monotonic() - started)
         report = await audit(
             self.database_url, self.s3.client(), self.bucket, f"{self.endpoint}/{self.bucket}/",
             default_duration=self.config.seconds, sample_size=self.config.sample, seed=self.config.seed,
@@ -284,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, data)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s chaos: %(message)s", stream=sys.stderr)
+    log.setLevel(logging.INFO)  # the run's phases, for a run that takes too long
 
     def stop(signum, _frame):  # clean up workers, servers and files on SIGTERM too
         raise SystemExit(128 + signum)

@@ -6,6 +6,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+
+import pytest
 
 from chaos.service import ROOT
 
@@ -13,11 +16,21 @@ from chaos.service import ROOT
 def test_short_fault_run_passes_the_audit():
     env = {**os.environ, "CHAOS_POSTS": "300", "CHAOS_SAMPLE": "60", "CHAOS_TIMEOUT": "240",
            "CHAOS_KILL_EVERY": "4", "CHAOS_TERMINATE_EVERY": "2"}
-    done = subprocess.run([sys.executable, "-m", "chaos"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-    out = done.stdout
+    with tempfile.TemporaryFile("w+") as log:  # the run's log, kept even if it must be stopped
+        proc = subprocess.Popen([sys.executable, "-m", "chaos"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            out, _ = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.terminate()  # the run cleans up its workers and servers on SIGTERM
+            out, _ = proc.communicate(timeout=120)
+            log.seek(0)
+            pytest.fail("the fault run did not end within 600 s; its output:\n" + out +
+                        "\nthe end of its log:\n" + log.read()[-8000:])
+        log.seek(0)
+        errors = log.read()
     print(out)
-    assert done.returncode == 0 and "RESULT: PASS" in out, out + done.stderr[-3000:]
+    assert proc.returncode == 0 and "RESULT: PASS" in out, out + errors[-3000:]
     faults = re.search(r"faults: (\d+) workers SIGKILLed, (\d+) LISTEN connections terminated, "
                        r"(\d+) Postgres restart\(s\), store faults injected (\{.*?\}) of \d+ requests, "
                        r"(\d+) edits, (\d+) re-render requests", out)
