@@ -1,13 +1,12 @@
 """`rows[i].map(f).reduce(g)` over arrays of constants and `[a, b].map(f)`, unrolled into
 calls of pure helpers (engine.compiled.folds). Compared with the reference player sample by sample
 (skipped without Node); folds that are not pure or not over constants stay refused."""
-import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     ("m=n=>(2**(1/12))**n,x=t=>[[0,7,10],[-2,1,5],[-4,0,3]][t>>14&3].map(x=>t*m(x)%256).reduce((a,b)=>a+b)/3,x(t)",
@@ -40,9 +39,7 @@ def test_folds_match_reference(code, mode):
     req = BytebeatRequest(code, mode, 8000, 0.5)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
-    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 @pytest.mark.parametrize("code", [

@@ -2,13 +2,12 @@
 chArr(T)[0][j]`, engine.compiled.returned_tables). Compared with the reference player
 sample by sample (skipped without Node); helpers that are not pure stay refused. Also
 spreads of globals holding constant arrays (engine.compiled.spreads)."""
-import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     ("c=T=>[[[4,1][1&T/32],8],[[8,4][1&T/32],11,2]],T=t>>8,t*2**(c(T)[T>>6&1][3&T/4]/12)&255", "uint8"),
@@ -22,9 +21,7 @@ def test_returned_tables_match_reference(code, mode):
     req = BytebeatRequest(code, mode, 8000, 0.5)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
-    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 @pytest.mark.parametrize("code", [

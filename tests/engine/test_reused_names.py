@@ -3,13 +3,12 @@ sample (`kick=pan=>..., kick=[kick(0),kick(1)]`, engine.compiled.renames): compa
 the reference player sample by sample (skipped without Node); the cases the split would
 get wrong stay refused. Also stereo results stored in a name nothing reads
 (`c=[l, r]`, engine.compiled.stereo)."""
-import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     ("k=p=>sin(t*p/99),k=[k(1),k(2)],k[t>>12&1]", "float"),
@@ -28,9 +27,7 @@ def test_split_names_match_reference(code, mode):
     req = BytebeatRequest(code, mode, 8000, 0.5)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
-    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 @pytest.mark.parametrize("code,construct", [

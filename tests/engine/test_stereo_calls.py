@@ -2,13 +2,12 @@
 master()`, Funcbeat bodies returning `[l, r]`): the call is inlined with each return
 treated as the song's value. Compared with the reference player sample by sample
 (skipped without Node)."""
-import numpy as np
 import pytest
 
 from engine import BytebeatRequest, render_samples
 from engine.compiled import check_song
 from engine.errors import NotCompiledError
-from tests.engine.reference import reference_samples
+from tests.engine.reference import assert_same_samples, reference_samples
 
 SONGS = [
     ("o=p=>[sin(t/50)*p,cos(t/70)],o(.5)", "float"),
@@ -27,9 +26,7 @@ def test_stereo_calls_match_reference(code, mode):
     req = BytebeatRequest(code, mode, 8000, 0.5)
     ours = render_samples(req, tier="compiled")
     ref = reference_samples(code, mode, 8000, req.sample_count)
-    assert ours.shape == ref.shape
-    bad = np.nonzero(ours.view(np.uint8).reshape(len(ours), -1) != ref.view(np.uint8).reshape(len(ref), -1))[0]
-    assert len(bad) == 0, f"{len(bad)} bytes differ, first sample {bad[0]}: ours {ours[bad[0]]} ref {ref[bad[0]]}"
+    assert_same_samples(ours, ref)
 
 
 @pytest.mark.parametrize("code,construct", [
