@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ from chaos.faultproxy import FaultProxy
 from chaos.service import ROOT, ServiceProcess
 
 log = logging.getLogger("chaos")
+WARM_UP = "from listener.jobs.registry import warm_up_in_process; warm_up_in_process(None, print)"
 
 FORMULAS = [
     "t*(t>>5|t>>8)", "t*(t>>11&t>>8&123&t>>3)", "(t*5&t>>7)|(t*3&t>>10)", "t>>6&1?t>>5:-t>>4",
@@ -94,6 +96,11 @@ class FaultRun:
             "RETRY_DELAY_MS": "200", "MAX_RETRIES": "20", "SAFETY_SWEEP_SECONDS": "30",
             "LOG_LEVEL": "WARNING",
         }
+        # The engine's machine-code caches (numba's, on disk) are filled once here, as a
+        # deployment's first start does: in a fresh checkout a render process would
+        # otherwise compile them while workers are SIGKILLed every few seconds.
+        await asyncio.to_thread(subprocess.run, [sys.executable, "-c", WARM_UP], cwd=ROOT, check=True,
+                                timeout=900)
         await asyncio.gather(*(self._spawn_worker() for _ in range(self.config.workers)))
 
     async def _spawn_worker(self) -> None:
@@ -234,7 +241,9 @@ class FaultRun:
                  f": {failure}" if failure else "")
         self.done.set()
         self.proxy.heal()
-        for task in faults:
+        # After a timeout the re-render requests may still wait for posts that will
+        # not be rendered now: they stop with the faults, so the audit still runs.
+        for task in (*faults, self.rerenders_done):
             task.cancel()
         await asyncio.gather(*faults, self.rerenders_done, return_exceptions=True)
         elapsed = time.monotonic() - started
