@@ -73,9 +73,9 @@ __all__ = ["load_song", "check_song", "compile_song", "warm_up"]
 
 
 def warm_up() -> None:
-    """Create the process's JIT, load the fdlibm port's machine code (the first load
-    of the port may compile it with numba, which takes long without numba's disk cache)
-    and compile the sample conversion, so a pool process's first song pays none of it."""
+    """Create the process's JIT, load the fdlibm port's machine code (the first process
+    on a machine builds it with numba, about 12 s: engine.compiled.fdlibm_object) and
+    compile the sample conversion, so a pool process's first song pays none of it."""
     from engine.compiled import samples  # noqa: PLC0415
     from engine.compiled.jit import register_fdlibm_symbols, target_machine  # noqa: PLC0415
     target_machine()

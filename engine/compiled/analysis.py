@@ -244,8 +244,8 @@ _fdlibm_table: dict | None = None
 
 
 # engine.fdlibm.FUNCTIONS, named here so that analysing a song does not import the port:
-# importing numba takes ~0.3-0.6 s of a fresh process's first audio, and most songs call
-# none of them (each function of the port is loaded by the first kernel that calls it: fdlibm_address)
+# importing numba takes ~0.3-0.6 s of a fresh process's first audio (the port's machine code
+# is loaded without it: fdlibm_address)
 FDLIBM_FUNCTIONS = frozenset((
     "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", "expm1", "log", "log1p", "log2", "log10",
     "cbrt", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "pow"))
@@ -261,8 +261,12 @@ def fdlibm_names() -> frozenset:
 
 
 def fdlibm_address(name: str) -> int:
-    """Address of the port's C function Math.<name> (compiled or loaded on first use of
-    that one function: a song calling only sin does not load the other 20)."""
+    """Address of the port's C function Math.<name>: from the port's object code
+    (engine.compiled.fdlibm_object), else numba's C wrapper of it (engine.fdlibm)."""
+    from engine.compiled import fdlibm_object  # noqa: PLC0415
+    loaded = fdlibm_object.addresses()
+    if loaded is not None:
+        return loaded[name]
     import engine.fdlibm as fd  # noqa: PLC0415
     return fd.cfunc_address(name)
 

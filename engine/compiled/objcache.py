@@ -54,9 +54,13 @@ def default_dir() -> Path:
         base = Path(os.environ["NUMBA_CACHE_DIR"]) / "bytebeat-kernels"
     else:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bytebeat-render" / "kernels"
-    machine = hashlib.sha256(f"{llvmlite.__version__} {llvm.get_process_triple()} {llvm.get_host_cpu_name()} "
-                             f"{llvm.get_host_cpu_features().flatten()}".encode()).hexdigest()[:16]
-    return base / machine
+    return base / machine_id()
+
+
+def machine_id() -> str:
+    """What machine code compiled here depends on: llvmlite's LLVM and this CPU's features."""
+    return hashlib.sha256(f"{llvmlite.__version__} {llvm.get_process_triple()} {llvm.get_host_cpu_name()} "
+                          f"{llvm.get_host_cpu_features().flatten()}".encode()).hexdigest()[:16]
 
 
 class ObjectCache:

@@ -24,9 +24,13 @@ API
   * ``ADDRESSES``: the same dict, built lazily on first attribute access.
   * ``sqrt`` is not here: Math.sqrt is correctly rounded, use the native one.
 
-Modules: ``_bits`` (word access), ``trig`` (rem_pio2 kernels, sin cos tan,
+Compiled songs do not call these through numba: ``object_code`` builds the port into one
+object file that engine.compiled.fdlibm_object loads without numba; ``cfuncs`` is the
+fallback when that cannot be built.
+
+Modules: ``_bits`` (word access, stack arrays), ``trig`` (rem_pio2 kernels, sin cos tan,
 asin acos atan atan2), ``exp_log`` (exp expm1 log log1p log2 log10 cbrt),
-``hyperbolic`` (sinh cosh tanh asinh acosh atanh), ``pow``, ``cfuncs``.
+``hyperbolic`` (sinh cosh tanh asinh acosh atanh), ``pow``, ``cfuncs``, ``object_code``.
 """
 import numba
 

@@ -13,7 +13,7 @@ Conventions (all values are Python/numba int64):
 """
 import numba
 from llvmlite import ir
-from numba.core import types
+from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
@@ -41,6 +41,28 @@ def _bits_f64(typingctx, b):
         return builder.bitcast(v, ir.DoubleType())
 
     return types.float64(b), codegen
+
+
+def _stack_array(dtype, count: int):
+    """An intrinsic returning a pointer to `count` zeroed `dtype`s on the caller's stack.
+
+    fdlibm's __kernel_rem_pio2 works in small local arrays; np.zeros would allocate them
+    through numba's runtime (NRT) on every call, and machine code calling NRT cannot be
+    loaded without numba (engine.compiled.fdlibm_object loads the port's code without it).
+    Wrap the pointer with numba.carray(ptr, count).
+    """
+    @intrinsic
+    def stack_array(typingctx):
+        def codegen(context, builder, sig, args):
+            return cgutils.alloca_once(builder, context.get_value_type(dtype), size=count, zfill=True)
+
+        return types.CPointer(dtype)(), codegen
+
+    return stack_array
+
+
+_stack_f64_20 = _stack_array(types.float64, 20)
+_stack_i64_20 = _stack_array(types.int64, 20)
 
 
 @njit(inline="always", **_JIT)

@@ -7,9 +7,10 @@ semantics of the C code reproduced where it matters.
 """
 import math
 
+import numba
 import numpy as np
 
-from ._bits import _JIT, _from_words, _hi, _lo, _scalbn, _set_lo, njit
+from ._bits import _JIT, _from_words, _hi, _lo, _scalbn, _set_lo, _stack_f64_20, _stack_i64_20, njit
 
 _TWO_OVER_PI = np.array([
     0xA2F983, 0x6E4E44, 0x1529FC, 0x2757D1, 0xF534DD, 0xC0DB62, 0x95993C,
@@ -48,10 +49,10 @@ _TWON24 = 5.96046447753906250000e-08
 def _kernel_rem_pio2(x, e0, nx):
     """__kernel_rem_pio2 with prec=2 (jk=4) as V8 calls it; returns (n&7, y0, y1)."""
     ipio2 = _TWO_OVER_PI
-    iq = np.zeros(20, np.int64)
-    f = np.zeros(20)
-    fq = np.zeros(20)
-    q = np.zeros(20)
+    iq = numba.carray(_stack_i64_20(), 20)     # np.zeros(20) without numba's allocator
+    f = numba.carray(_stack_f64_20(), 20)
+    fq = numba.carray(_stack_f64_20(), 20)
+    q = numba.carray(_stack_f64_20(), 20)
     jk = 4
     jp = 4
     jx = nx - 1
@@ -258,7 +259,7 @@ def _rem_pio2_large(x, hx, ix):
     """rem_pio2 of |x| >= 2^19*pi/2 (finite), through __kernel_rem_pio2."""
     e0 = (ix >> 20) - 1046
     z = _from_words(ix - (e0 << 20), _lo(x))
-    tx = np.zeros(3)
+    tx = numba.carray(_stack_f64_20(), 3)
     for i in range(2):
         tx[i] = float(int(z))
         z = (z - tx[i]) * _TWO24

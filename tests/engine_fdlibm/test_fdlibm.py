@@ -189,3 +189,26 @@ def test_cfunc_addresses_from_llvmlite_mcjit():
     for t in (0.0, 0.1, 1.0, 12.5, 1e6 + 0.3, 123456.789):
         want = fd.pow(fd.sin(t), 2.0) + fd.atan2(t, 3.0)
         assert f(t) == want
+
+
+@pytest.mark.parametrize("name", UNARY + BINARY)
+def test_object_code_matches_the_numba_port(name, args):
+    """The port's object code (what compiled songs call, loaded without numba) computes
+    every argument set's bits as the numba port does, huge trig arguments included."""
+    from engine.compiled import fdlibm_object
+
+    addresses = fdlibm_object.addresses()
+    assert addresses is not None, "the fdlibm object code could not be built or loaded"
+    arity = 2 if name in BINARY else 1
+    f = ctypes.CFUNCTYPE(ctypes.c_double, *[ctypes.c_double] * arity)(addresses[name])
+    if arity == 1:
+        xs = args["unary"]
+        got = _map1(f, xs)
+        want = _map1(fd.FUNCTIONS[name], xs)
+        bad = mismatches(got, want)
+        assert bad.size == 0, describe(bad, [xs], got, want)
+    else:
+        got = _map2(f, args["bx"], args["by"])
+        want = _map2(fd.FUNCTIONS[name], args["bx"], args["by"])
+        bad = mismatches(got, want)
+        assert bad.size == 0, describe(bad, [args["bx"], args["by"]], got, want)
