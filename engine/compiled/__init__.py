@@ -118,4 +118,8 @@ def compile_song(code: str, mode: str = "uint8", sample_rate: float = 8000):
 
 
 def load_song(code: str, mode: str = "uint8", sample_rate: float = 8000) -> CompiledSong:
+    from engine.compiled import samples  # noqa: PLC0415
+    # the render loop's mapping to samples first: once the song's kernel is compiled, its
+    # optimized code takes LLVM's lock in the background and the mapping would wait for it
+    samples.mapper(mode)
     return CompiledSong(compile_song(code, mode, sample_rate))

@@ -9,7 +9,7 @@ audio.)
 
 The file lives beside numba's cache of the port (engine/fdlibm/__pycache__), or in the
 kernel cache's directory (engine.compiled.objcache) when the package is read-only. Its
-name is a digest of the port's sources, the numba and llvmlite versions and this CPU, so
+name is a digest of the port's sources, numba's installation, llvmlite's version and the CPU, so
 an edit of the port or an upgrade builds it again. A lock file makes concurrent processes
 (a pool starting) build it once. If the build fails, the engine falls back to numba's
 C wrappers of the same functions (engine.fdlibm.cfunc_address), which compute the same
@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib.metadata
+import importlib.util
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
+import llvmlite
 import llvmlite.binding as llvm
 
 from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX as ENTRY_PREFIX
@@ -43,9 +43,14 @@ _failed: str | None = None
 
 
 def port_digest() -> str:
-    """Digest of everything the object code is made from."""
+    """Digest of everything the object code is made from: the port's sources, numba's
+    installation (its package file's path and times: importlib.metadata alone takes 11 ms
+    to import), llvmlite's version and the CPU."""
     h = hashlib.sha256()
-    for part in (importlib.metadata.version("numba"), importlib.metadata.version("llvmlite"), machine_id()):
+    spec = importlib.util.find_spec("numba")
+    numba_file = os.stat(spec.origin) if spec and spec.origin else None
+    numba_id = f"{spec.origin} {numba_file.st_mtime_ns} {numba_file.st_size}" if numba_file else "no numba"
+    for part in (numba_id, llvmlite.__version__, machine_id()):
         h.update(part.encode() + b"\n")
     for path in sorted(PORT_DIR.glob("*.py")):
         h.update(path.name.encode() + b"\n" + path.read_bytes())
@@ -85,6 +90,7 @@ def build() -> Path:
 
 
 def _run_builder(path: Path) -> None:
+    import subprocess  # noqa: PLC0415 - rarely needed; 3 ms of a fresh process's import time
     with tempfile.TemporaryDirectory(prefix="fdlibm-build-") as tmp:
         out = Path(tmp) / path.name
         env = dict(os.environ, NUMBA_CACHE_DIR=tmp,

@@ -68,17 +68,18 @@ class Jit:
                     self.engine.set_object_cache(self.cache.put, self.cache.get)
             return self.tm
 
-    def is_cached(self, ir_text: str, optimize: bool) -> bool:
+    def is_cached(self, ir_text: str, optimize: bool, engine_part: bool = False) -> bool:
         self.target_machine()
-        key = module_key(ir_text, optimize and self.ir_passes)
+        key = module_key(ir_text, optimize and self.ir_passes, engine_part)
         return f"fill_{key}" in self.addresses or (self.cache is not None and self.cache.load(key) is not None)
 
-    def compile(self, ir_text: str, optimize: bool = True) -> int:
-        """Address of the module's function `fill` (optimize=False: no IR passes)."""
+    def compile(self, ir_text: str, optimize: bool = True, engine_part: bool = False) -> int:
+        """Address of the module's function `fill` (optimize=False: no IR passes;
+        engine_part: one of the engine's own modules, cached apart from songs' kernels)."""
         with self.lock:
             tm = self.target_machine()
             passes = optimize and self.ir_passes
-            key = module_key(ir_text, passes)
+            key = module_key(ir_text, passes, engine_part)
             name = f"fill_{key}"
             if name in self.addresses:
                 return self.addresses[name]
@@ -138,7 +139,7 @@ class _BackgroundOptimizer:
         while (item := self.jobs.get()) is not None:
             try:
                 if not self.stopping:
-                    item.fill = item.signature(OPTIMIZED.compile(item.ir_text, item.optimize))
+                    item.fill = item.signature(OPTIMIZED.compile(item.ir_text, item.optimize, item.engine_part))
             except Exception:  # noqa: BLE001 - the quick code stays: slower, same samples
                 log.warning("optimizing a kernel failed; it keeps its quick code", exc_info=True)
             finally:
@@ -157,8 +158,8 @@ _optimizer = _BackgroundOptimizer()
 def compile_kernel(item) -> None:
     """Set item.fill: the optimized code when it is cached (memory or disk) or QUICK_START is
     off; else quick code now and the optimized code later (item.optimized is set then)."""
-    if not QUICK_START or OPTIMIZED.is_cached(item.ir_text, item.optimize):
-        item.fill = item.signature(OPTIMIZED.compile(item.ir_text, item.optimize))
+    if not QUICK_START or OPTIMIZED.is_cached(item.ir_text, item.optimize, item.engine_part):
+        item.fill = item.signature(OPTIMIZED.compile(item.ir_text, item.optimize, item.engine_part))
         item.optimized.set()
         return
     item.fill = item.signature(QUICK.compile(item.ir_text, False))

@@ -37,6 +37,7 @@ class Kernel:
     fill: object = None          # ctypes function
     optimized: threading.Event = field(default_factory=threading.Event)
     signature = _FILL_TYPE
+    engine_part = False          # a song's own code (engine.compiled.objcache)
 
     @property
     def optimize(self) -> bool:

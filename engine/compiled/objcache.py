@@ -12,6 +12,11 @@ $XDG_CACHE_HOME (~/.cache)/bytebeat-render/kernels. A cache that cannot be writt
 skipped silently (rendering only gets slower); a damaged file fails its checksum and is
 compiled again.
 
+The engine's own modules (the sample mappings, the same for every song) are kept apart,
+beside the package's bytecode (engine/compiled/__pycache__/objects-<machine>), so a new
+or cleared kernel cache does not make every process compile them again; a read-only
+package keeps them in the kernel directory.
+
 Size: at most $ENGINE_CACHE_MAX_MB (default 256) MiB. A hit refreshes the file's mtime;
 when a write takes the directory past the limit, the least recently used files are
 deleted down to three quarters of it. Writes are rare (one per new formula and
@@ -42,9 +47,10 @@ def default_max_bytes() -> int:
     return int(max(mb, 1.0) * 1024 * 1024)
 
 
-def module_key(ir_text: str, optimize: bool) -> str:
-    """The cache name of a module: its IR and whether LLVM's IR optimizer runs on it."""
-    return "k" + hashlib.sha256(f"{int(optimize)}\n{ir_text}".encode()).hexdigest()[:32]
+def module_key(ir_text: str, optimize: bool, engine_part: bool = False) -> str:
+    """The cache name of a module: its IR and whether LLVM's IR optimizer runs on it.
+    Songs' kernels are named k..., the engine's own modules (the sample mappings) e..."""
+    return ("e" if engine_part else "k") + hashlib.sha256(f"{int(optimize)}\n{ir_text}".encode()).hexdigest()[:32]
 
 
 def default_dir() -> Path:
@@ -57,6 +63,12 @@ def default_dir() -> Path:
     return base / machine_id()
 
 
+def engine_dir() -> Path:
+    """Where the engine's own modules are kept: beside the package's bytecode, like numba's
+    cache of the fdlibm port, so a new kernel cache directory does not drop them."""
+    return Path(__file__).resolve().parent / "__pycache__" / f"objects-{machine_id()}"
+
+
 def machine_id() -> str:
     """What machine code compiled here depends on: llvmlite's LLVM and this CPU's features."""
     return hashlib.sha256(f"{llvmlite.__version__} {llvm.get_process_triple()} {llvm.get_host_cpu_name()} "
@@ -66,32 +78,45 @@ def machine_id() -> str:
 class ObjectCache:
     """get/put of object files by module name (callbacks of ExecutionEngine.set_object_cache)."""
 
-    def __init__(self, directory: Path | None = None, max_bytes: int | None = None):
+    def __init__(self, directory: Path | None = None, max_bytes: int | None = None,
+                 engine_directory: Path | None = None):
         self.directory = directory or default_dir()
+        self.engine_directory = engine_directory or engine_dir()
         self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
         self.hits = 0
         self.evicted = 0
 
+    def _paths(self, name: str) -> list[Path]:
+        """Where module `name` may be kept, in order of preference."""
+        if not name[1:].isalnum():
+            return []
+        if name.startswith("k"):
+            return [self.directory / f"{name}.o"]
+        if name.startswith("e"):     # a read-only package keeps them with the kernels
+            return [self.engine_directory / f"{name}.o", self.directory / f"{name}.o"]
+        return []
+
     def _path(self, name: str) -> Path | None:
-        return self.directory / f"{name}.o" if name.startswith("k") and name[1:].isalnum() else None
+        paths = self._paths(name)
+        return paths[0] if paths else None
 
     def load(self, key: str) -> bytes | None:
         """The object file of module `key`, if cached and intact."""
-        path = self._path(key)
-        if path is None:
-            return None
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        head, digest, obj = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + _DIGEST], data[len(_MAGIC) + _DIGEST:]
-        if head != _MAGIC or hashlib.sha256(obj).digest() != digest:
-            return None
-        try:
-            os.utime(path)  # recently used: the last to be evicted
-        except OSError:
-            pass
-        return obj
+        for path in self._paths(key):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            head, digest = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + _DIGEST]
+            obj = data[len(_MAGIC) + _DIGEST:]
+            if head != _MAGIC or hashlib.sha256(obj).digest() != digest:
+                return None
+            try:
+                os.utime(path)  # recently used: the last to be evicted
+            except OSError:
+                pass
+            return obj
+        return None
 
     def get(self, module) -> bytes | None:
         obj = self.load(module.name)
@@ -100,22 +125,22 @@ class ObjectCache:
         return obj
 
     def put(self, module, obj: bytes) -> None:
-        path = self._path(module.name)
-        if path is None:
-            return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.directory)
+        for path in self._paths(module.name):
             try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(_MAGIC + hashlib.sha256(obj).digest() + obj)
-                os.replace(tmp, path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-            self._trim()
-        except OSError:
-            pass
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        f.write(_MAGIC + hashlib.sha256(obj).digest() + obj)
+                    os.replace(tmp, path)
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
+                if path.parent == self.directory:
+                    self._trim()
+                return
+            except OSError:
+                continue
 
     def _trim(self) -> None:
         """Delete the least recently used object files while the directory is over its limit."""

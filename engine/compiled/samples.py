@@ -115,6 +115,7 @@ class Mapper:
     fill: object = None
     optimized: threading.Event = field(default_factory=threading.Event)
     optimize = True
+    engine_part = True      # the same for every song: cached with the engine, not with songs' kernels
     signature = _MAP_TYPE
 
 

@@ -33,3 +33,25 @@ def test_the_limit_comes_from_the_environment(monkeypatch):
     assert default_max_bytes() == 3 * 1024 * 1024
     monkeypatch.setenv("ENGINE_CACHE_MAX_MB", "lots")
     assert default_max_bytes() == 256 * 1024 * 1024
+
+
+def test_the_engines_own_modules_are_kept_apart_from_songs_kernels(tmp_path):
+    kernels, engine_part = tmp_path / "kernels", tmp_path / "engine"
+    cache = ObjectCache(kernels, max_bytes=10_000, engine_directory=engine_part)
+    mapping = SimpleNamespace(name=module_key("; mapping", True, engine_part=True))
+    song = module(1)
+    assert mapping.name != module_key("; mapping", True)
+    cache.put(mapping, b"mapping code")
+    cache.put(song, b"song code")
+    assert [p.parent for p in tmp_path.rglob("*.o")].count(engine_part) == 1
+    assert ObjectCache(tmp_path / "new kernels", engine_directory=engine_part).load(mapping.name) == b"mapping code"
+
+
+def test_a_read_only_engine_directory_keeps_its_modules_with_the_kernels(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    cache = ObjectCache(tmp_path / "kernels", engine_directory=blocked / "engine")
+    mapping = SimpleNamespace(name=module_key("; mapping", True, engine_part=True))
+    cache.put(mapping, b"mapping code")
+    assert (tmp_path / "kernels" / f"{mapping.name}.o").is_file()
+    assert cache.get(mapping) == b"mapping code"
