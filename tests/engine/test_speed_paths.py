@@ -171,7 +171,8 @@ def test_machine_code_is_cached_on_disk_across_processes(tmp_path):
         return json.loads(p.stdout.strip().splitlines()[-1])
 
     first, second = probe(), probe()
-    assert first["hits"] == 0 and second["hits"] >= 1
+    # (the sample mapping's code is kept with the engine, not in ENGINE_CACHE_DIR: a hit in both)
+    assert second["hits"] == first["hits"] + 1
     # sin and pow come from the port's object code (built in a process of its own if missing)
     assert not first["numba"] and not second["numba"]
     assert second["sum"] == first["sum"]
@@ -179,7 +180,7 @@ def test_machine_code_is_cached_on_disk_across_processes(tmp_path):
     for f in tmp_path.rglob("*.o"):
         f.write_bytes(f.read_bytes()[:-7] + b"garbage")
     third = probe()
-    assert third["hits"] == 0 and third["sum"] == first["sum"]
+    assert third["hits"] == first["hits"] and third["sum"] == first["sum"]
 
 
 HANDOVER_SONGS = [
