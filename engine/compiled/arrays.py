@@ -24,7 +24,7 @@ from engine.compiled import parser as P
 MAX_ARRAY_LENGTH = 1 << 24     # elements per array kept in the kernel's state (16 Mi doubles)
 MAX_GROWN_LENGTH = 1 << 16     # room kept for an array `[]` that writes grow
 MAX_SAFE_INTEGER = 2.0 ** 53 - 1
-T_LIMIT = 2.0 ** 32    # the kernel refuses to run at t >= 2**32 (engine.compiled.codegen.T_MAX)
+T_LIMIT = 2.0 ** 31    # the kernel refuses to run at t >= 2**31 (engine.compiled.codegen.T_MAX)
 
 
 def array_constructor_length(node):

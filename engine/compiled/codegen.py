@@ -34,13 +34,16 @@ from engine.compiled.jsvalues import (char_to_number, fold_binary, from_utf16_un
                                       to_int32, utf16_units)
 
 FDLIBM_SYMBOL_PREFIX = "bytebeat_fdlibm_"
+BITWISE_OPS = ("&", "|", "^", "<<", ">>", ">>>")
 # LLVM's IR optimizer gets slow (seconds to minutes) on huge kernels: beyond these sizes the
 # kernel is compiled without IR optimizations (still correct, slower to run).
 MAX_OPTIMIZED_ARRAY_CELLS = 4096
 MAX_OPTIMIZED_IR = 4_000_000
-# the kernel's contract: 0 <= t <= T_MAX. Renders stay far below (at most 384 kHz x 3600 s
-# = 1.4e9 samples); the bound keeps products such as t*15 exact integers (2^53 at most)
-T_MAX = 1 << 32
+# the kernel's contract: 0 <= t <= T_MAX. Renders stay below it (at most 384 kHz x 3600 s
+# = 1.38e9 samples, engine.request). The bound keeps products such as t*15 exact integers
+# (2^53 at most), and ToInt32(t) = t: `t>>4`, `t&255`, `t>>3)%1544` are known non-negative,
+# so their integer facts flow on (engine.compiled.integers) and LLVM can vectorise them
+T_MAX = (1 << 31) - 1
 LOOP_BUDGET = 1 << 31      # loop iterations per fill() call before the kernel gives up (returns -1)
 DBL = ir.DoubleType()
 I1 = ir.IntType(1)
@@ -1100,7 +1103,23 @@ class CodeGen:
                 return Val("num", exact[0], None, exact[1], exact[2])
         if node.op in ("<", ">", "<=", ">=", "==", "!=", "===", "!=="):
             return Val("bool", self.b.uitofp(self.compare(node.op, a, c), DBL), None)
-        return Val("num", self.arith(node.op, self.to_number(a), self.to_number(c), node.right), None)
+        da, dc = self.to_number(a), self.to_number(c)
+        if node.op in BITWISE_OPS and (constant_of(da) is None or constant_of(dc) is None):
+            return self.bitwise(node.op, a, da, c, dc)
+        return Val("num", self.arith(node.op, da, dc, node.right), None)
+
+    def bitwise(self, op: str, a: Val, da, c: Val, dc) -> Val:
+        """A bitwise operator where an operand is not an integer fact: its result is one
+        (an int32, or a uint32 for >>>), so the integer code goes on from here."""
+        b = self.b
+        x = integers.to_int32(b, a.i) if a.i is not None else self.toint32(da)
+        y = integers.to_int32(b, c.i) if c.i is not None else self.toint32(dc)
+        xr = integers.int32_range(a.rng) if a.i is not None else integers.INT32
+        yr = integers.int32_range(c.rng) if c.i is not None else integers.INT32
+        k = constant_of(dc)
+        shift = (yr[0] & 31) if yr[0] == yr[1] else (to_int32(k) & 31 if k is not None else None)
+        i, rng = integers.bitwise32(b, op, x, xr, y, yr, shift)
+        return Val("num", b.sitofp(i, DBL), None, i, rng)
 
     # ------------------------------------------------------------ assignment
     def target_ref(self, target):

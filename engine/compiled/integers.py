@@ -3,7 +3,7 @@ in i64/i32 where that is exact.
 
 A value's integer fact is an i64 `i` equal to its double (so never -0) and Python bounds
 (lo, hi) with |lo|, |hi| <= 2^53, where every integer is a double. Facts start at `t`
-(the sample index, 0 <= t <= 2^32 by the kernel's contract), integer literals, booleans
+(the sample index, 0 <= t < 2^31 by the kernel's contract), integer literals, booleans
 and the results of bitwise operators, and flow through + - * % when the result's bounds
 stay exact. With them ToInt32 is a truncation, `%` an srem instead of fmod (8x faster)
 and the double is only made (sitofp) where a double is needed; LLVM then vectorises.
@@ -40,14 +40,18 @@ def to_int32(b: ir.IRBuilder, i: ir.Value) -> ir.Value:
     return b.trunc(i, I32)
 
 
-def _int32_range(r: Range) -> Range:
+def int32_range(r: Range) -> Range:
     """Bounds of ToInt32 of a value in r."""
     return r if INT32[0] <= r[0] and r[1] <= INT32[1] else INT32
 
 
 def _bitwise(b: ir.IRBuilder, op: str, a, ar: Range, c, cr: Range, shift: int | None):
-    x, y = to_int32(b, a), to_int32(b, c)
-    xr, yr = _int32_range(ar), _int32_range(cr)
+    return bitwise32(b, op, to_int32(b, a), int32_range(ar), to_int32(b, c), int32_range(cr), shift)
+
+
+def bitwise32(b: ir.IRBuilder, op: str, x, xr: Range, y, yr: Range, shift: int | None):
+    """`x op y` of two i32 (ToInt32 of the operands, within xr and yr; shift: y & 31 when
+    known): the result's fact (i64, range). A bitwise result is always an integer."""
     if op in ("&", "|", "^"):
         r = {"&": b.and_, "|": b.or_, "^": b.xor}[op](x, y)
         rng = INT32
@@ -90,8 +94,9 @@ def binary(b: ir.IRBuilder, op: str, a, ar: Range, c, cr: Range):
     if op == "*":
         products = [p * q for p in ar for q in cr]
         rng = exact((min(products), max(products)))
-        # 0 * negative is -0 in doubles: only sign-safe operands keep the fact
-        if rng is None or not (ar[0] >= 0 and cr[0] >= 0 or not _has_zero(ar) and not _has_zero(cr)):
+        # 0 * negative is -0 in doubles: the fact holds unless one side may be 0 while
+        # the other may be negative
+        if rng is None or _has_zero(ar) and cr[0] < 0 or _has_zero(cr) and ar[0] < 0:
             return None
         i = b.mul(a, c, flags=["nsw"])
         return b.sitofp(i, DBL), i, rng

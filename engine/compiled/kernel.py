@@ -115,7 +115,7 @@ class CompiledSong:
         if not 0 <= t0 <= T_MAX - n:
             # the kernel's integer code relies on t being exact (engine.compiled.integers)
             raise InvalidRequestError(f"sample index t0={t0} with {n} samples is out of range:"
-                                      f" the compiled tier takes 0 <= t <= 2**32")
+                                      f" the compiled tier takes 0 <= t < 2**31")
         r = self.kernel.fill(left.ctypes.data, right.ctypes.data, int(t0), n, self.state.ctypes.data)
         if r < 0:
             raise SongRuntimeError(

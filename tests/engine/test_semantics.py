@@ -46,7 +46,7 @@ def test_shift_counts_are_masked():
     assert one("-1>>>0") == 4294967295
     assert one("-8>>1") == -4
     assert one("-8>>>28") == 15
-    assert one("t>>>-1", 2**31 + 7) == 1
+    assert one("(t+2**31)>>>-1", 7) == 1
 
 
 @pytest.mark.parametrize("code,expected", [
