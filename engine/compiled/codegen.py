@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import threading
 from dataclasses import dataclass
 
 import llvmlite.ir as ir
@@ -69,6 +70,26 @@ class Val:
     u: ir.Value | None   # i1 "is undefined", None when it cannot be
     i: ir.Value | None = None                # i64 equal to d, when d is proven an integer
     rng: tuple[int, int] | None = None       # bounds of i (engine.compiled.integers)
+
+    def __post_init__(self):
+        if self.i is not None and self.rng is not None and self.u is None:
+            _facts.by_double[id(self.d)] = (self.d, self.i, self.rng)
+
+
+class _Facts(threading.local):
+    """The integer facts of the kernel being generated, by the double they are equal to,
+    for code that receives only the double (a Math call's arguments)."""
+    def __init__(self):
+        self.by_double: dict[int, tuple] = {}
+
+
+_facts = _Facts()
+
+
+def fact_of(d: ir.Value) -> tuple | None:
+    """(i64, (lo, hi)) when the double `d` is a proven integer of the kernel being generated."""
+    entry = _facts.by_double.get(id(d))
+    return entry[1:] if entry is not None and entry[0] is d else None
 
 
 UNDEF_VAL = Val("undef", dconst(NAN), TRUE)
@@ -1045,6 +1066,14 @@ class CodeGen:
         if all(k is not None for k in consts):
             # folded with the port's own machine code: exactly the value a call would give
             return dconst(self.fdlibm_scalar(name)(*consts))
+        if name == "pow" and consts[0] == 2.0:
+            exponent = fact_of(args[1])
+            if exponent is not None and -1022 <= exponent[1][0] and exponent[1][1] <= 1023:
+                # 2**k of an integer k is the port's value exactly (tests/engine/test_speed_paths):
+                # the double with exponent field k + 1023 and a zero mantissa
+                b = self.b
+                field = b.add(exponent[0], ir.Constant(I64, 1023))
+                return b.bitcast(b.shl(field, ir.Constant(I64, 52)), DBL)
         symbol = FDLIBM_SYMBOL_PREFIX + name
         f = self.module.globals.get(symbol)
         if f is None:
@@ -1857,7 +1886,11 @@ def struct_key(v: float):
 def generate(info: SongInfo) -> str:
     """LLVM IR text of the song's kernel."""
     with P.deep_recursion():
+        _facts.by_double.clear()
         gen = CodeGen(info)
-        text = gen.build()
+        try:
+            text = gen.build()
+        finally:
+            _facts.by_double.clear()
         info.optimize = gen.array_cells <= MAX_OPTIMIZED_ARRAY_CELLS and len(text) <= MAX_OPTIMIZED_IR
         return text

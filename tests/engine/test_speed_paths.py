@@ -255,3 +255,27 @@ def test_analysis_names_the_fdlibm_port_functions_without_importing_it():
     import engine.fdlibm
     from engine.compiled import analysis
     assert analysis.fdlibm_names() == frozenset(engine.fdlibm.FUNCTIONS)
+
+
+def test_two_to_an_integer_is_the_ports_pow_exactly():
+    """The kernel builds 2**k of an integer k in [-1022, 1023] from its bits instead of
+    calling pow: the port's pow gives exactly that power of two for every such k."""
+    pytest.importorskip("numba")
+    import engine.fdlibm as fd
+    for k in range(-1100, 1100):
+        expected = math.ldexp(1.0, k) if k < 1024 else math.inf
+        assert fd.pow(2.0, float(k)) == expected, k
+
+
+@pytest.mark.parametrize("code,k", [
+    ("2**((t&63)-40)", lambda t: (t & 63) - 40),
+    ("pow(2,(t>>1&7)-3)*3", lambda t: (t >> 1 & 7) - 3),
+    ("2**((t&1)*2045-1022)", lambda t: (t & 1) * 2045 - 1022),     # both ends of the normal range
+    ("2**((t&3)-1074)", lambda t: (t & 3) - 1074),                 # subnormal results: the pow call
+    ("2**(t&2047)", lambda t: t & 2047),                           # beyond 2^1023: the pow call
+])
+def test_two_to_an_integer_matches_pow(code, k):
+    scale = 3.0 if code.endswith("*3") else 1.0
+    got = run(code, 0, 256, mode="float")
+    assert_same(got, [(math.ldexp(1.0, k(t)) if k(t) < 1024 else math.inf) * scale for t in range(256)])
+    assert ("bytebeat_fdlibm_pow" in compile_song(code, "float", 8000).ir_text) == ("1074" in code or "2047" in code)
