@@ -217,7 +217,7 @@ def test_quick_code_hands_over_to_optimized_code_with_the_same_bits(code):
     from engine.compiled.kernel import CompiledSong, Kernel
     info = check_song(code, "float", 8000)
     ir_text = codegen.generate(info)
-    quick = Kernel(info, ir_text, Kernel.signature(jit.QUICK.compile(ir_text, False)))
+    quick = Kernel(info, ir_text, Kernel.signature(jit.QUICK.compile(ir_text, info.optimize)))  # light passes
     optimized = Kernel(info, ir_text, Kernel.signature(jit.OPTIMIZED.compile(ir_text, info.optimize)))
     n = 20000
     reference = CompiledSong(optimized)
@@ -231,7 +231,7 @@ def test_quick_code_hands_over_to_optimized_code_with_the_same_bits(code):
     song.fill(n, got[1], np.empty(n))
     song.fill(2 * n, got[2], np.empty(n))
     assert all(g.tobytes() == e.tobytes() for g, e in zip(got, expected))
-    only_quick = CompiledSong(Kernel(info, ir_text, Kernel.signature(jit.QUICK.compile(ir_text, False))))
+    only_quick = CompiledSong(Kernel(info, ir_text, Kernel.signature(jit.QUICK.compile(ir_text, False))))  # none
     block = np.empty(n)
     only_quick.fill(0, block, np.empty(n))
     assert block.tobytes() == expected[0].tobytes()
