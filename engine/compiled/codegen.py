@@ -293,20 +293,23 @@ class CodeGen:
         f.linkage = "internal"
         f.attributes.add("alwaysinline")
         x = f.args[0]
-        entry = f.append_basic_block("entry")
-        fast = f.append_basic_block("fast")
-        slow = f.append_basic_block("slow")
-        b = ir.IRBuilder(entry)
-        fabs = b.call(self.intrinsic("llvm.fabs"), [x])
-        b.cbranch(b.fcmp_ordered("<", fabs, dconst(2147483648.0)), fast, slow)
-        b.position_at_end(fast)
-        b.ret(b.fptosi(x, I32))
-        b.position_at_end(slow)
-        # finite: trunc(fmod(x, 2^32)) fits in i64; NaN/Infinity give 0
-        finite = b.fcmp_ordered("<", fabs, dconst(math.inf))
-        r = b.frem(x, dconst(4294967296.0))
-        r = b.select(finite, r, dconst(0.0))
-        b.ret(b.trunc(b.fptosi(r, I64), I32))
+        b = ir.IRBuilder(f.append_basic_block("entry"))
+        # Without branches, so that LLVM can vectorise loops that use it:
+        # |x| < 2^63: the low 32 bits of the truncated value (fptosi to i64);
+        # |x| >= 2^63 (finite): x is the integer m * 2^s (m the 53-bit mantissa, s >= 11),
+        # whose low 32 bits are (m << s) mod 2^32 (0 once s >= 32), negated for negative x;
+        # NaN and the infinities: 0.
+        bits = b.bitcast(x, I64)
+        exponent = b.and_(b.lshr(bits, ir.Constant(I64, 52)), ir.Constant(I64, 0x7FF))
+        small = b.icmp_unsigned("<", exponent, ir.Constant(I64, 1023 + 63))
+        fast = b.trunc(b.fptosi(b.select(small, x, dconst(0.0)), I64), I32)
+        mantissa = b.or_(b.and_(bits, ir.Constant(I64, (1 << 52) - 1)), ir.Constant(I64, 1 << 52))
+        s = b.sub(exponent, ir.Constant(I64, 1075))
+        low = b.trunc(b.shl(mantissa, b.and_(s, ir.Constant(I64, 31))), I32)
+        low = b.select(b.icmp_unsigned("<", s, ir.Constant(I64, 32)), low, ir.Constant(I32, 0))
+        low = b.select(b.icmp_signed("<", bits, ir.Constant(I64, 0)), b.neg(low), low)
+        low = b.select(b.icmp_unsigned("<", exponent, ir.Constant(I64, 0x7FF)), low, ir.Constant(I32, 0))
+        b.ret(b.select(small, fast, low))
         return f
 
     def helper_random(self) -> ir.Function:

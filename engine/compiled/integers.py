@@ -105,6 +105,10 @@ def binary(b: ir.IRBuilder, op: str, a, ar: Range, c, cr: Range):
     return None
 
 
+def _within(r: Range, bounds: Range) -> bool:
+    return bounds[0] <= r[0] and r[1] <= bounds[1]
+
+
 def _has_zero(r: Range) -> bool:
     return r[0] <= 0 <= r[1]
 
@@ -116,7 +120,13 @@ def _remainder(b: ir.IRBuilder, a, ar: Range, c, cr: Range):
     if divisor_zero:
         is_zero = b.icmp_signed("==", c, zero)
         c = b.select(is_zero, ir.Constant(I64, 1), c)   # srem by 0 is undefined behaviour
-    r = b.srem(a, c)
+    if _within(ar, INT32) and _within(cr, INT32) and (ar[0] > INT32[0] or cr[0] >= 0):
+        # 32-bit division (LLVM vectorises it; there is no vector 64-bit one), unsigned when
+        # neither side is negative; -2^31 % -1 (which traps) cannot occur
+        x, y = b.trunc(a, I32), b.trunc(c, I32)
+        r = b.sext(b.urem(x, y) if ar[0] >= 0 and cr[0] >= 0 else b.srem(x, y), I64)
+    else:
+        r = b.srem(a, c)
     d = b.sitofp(r, DBL)
     fact = None
     if ar[0] >= 0:

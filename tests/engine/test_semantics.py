@@ -177,3 +177,22 @@ def test_random_is_v8s_seeded_xorshift():
     a, b = np.empty(3), np.empty(3)
     song.fill(0, a, b)
     assert list(a) == [0.5254990606499601, 0.3518347850388237, 0.963056226312738]
+
+
+def test_toint32_of_computed_values_over_every_exponent():
+    """ToInt32 of values only known at run time (the kernel's branch-free conversion),
+    for doubles of every magnitude, both signs, the edges of 2^31, 2^32 and 2^63 and
+    the non-finite ones."""
+    rng = np.random.default_rng(7)
+    xs = [float(v) for v in rng.choice([-1.0, 1.0], 600) * np.ldexp(rng.uniform(1, 2, 600), rng.integers(-60, 1024, 600))]
+    for e in (31, 32, 52, 53, 62, 63, 64, 83, 84, 85, 1023):
+        base = 2.0 ** e
+        xs += [base, -base, math.nextafter(base, 0), -math.nextafter(base, 0), math.nextafter(base, math.inf),
+               base + 2.0 ** max(e - 52, 0) * 12345, -(base + 2.0 ** max(e - 52, 0) * 12345)]
+    xs += TOINT32_CASES
+    literal = ",".join("NaN" if math.isnan(x) else ("Infinity" if x == math.inf else
+                       "-Infinity" if x == -math.inf else repr(x)) for x in xs)
+    for op, expect in (("|0", to_int32), (">>>0", to_uint32), ("&-1", to_int32)):
+        left, _, _ = values(f"[{literal}][t]{op}", 0, len(xs))
+        wrong = [(x, got, expect(x)) for x, got in zip(xs, left) if got != expect(x)]
+        assert not wrong, wrong[:5]
