@@ -1069,6 +1069,9 @@ class CodeGen:
         if all(k is not None for k in consts):
             # folded with the port's own machine code: exactly the value a call would give
             return dconst(self.fdlibm_scalar(name)(*consts))
+        tabulated = self.tabulated_call(name, args, consts)
+        if tabulated is not None:
+            return tabulated
         if name == "pow" and consts[0] == 2.0:
             exponent = fact_of(args[1])
             if exponent is not None and -1022 <= exponent[1][0] and exponent[1][1] <= 1023:
@@ -1086,6 +1089,49 @@ class CodeGen:
             for attr in ("nounwind", "readnone"):
                 f.attributes.add(attr)
         return self.b.call(f, list(args))
+
+    def tabulated_call(self, name: str, args, consts) -> ir.Value | None:
+        """Math.<name> of a constant table's element, through steps with constants only
+        (`2**(notes[i]/12)`): a lookup in the table of its results, computed with the
+        port's own machine code, instead of a call per sample."""
+        varying = [k for k, c in enumerate(consts) if c is None]
+        if len(varying) != 1:
+            return None
+        steps = []                       # from the argument down to the element
+        v = args[varying[0]]
+        while not isinstance(v, ir.LoadInstr):
+            step = _constant_step(v)
+            if step is None or len(steps) > 16:
+                return None
+            steps.append(step)
+            v = step[-1]
+        gep = v.operands[0]
+        if not (isinstance(gep, ir.GEPInstr) and gep.pointer in self.tables.values() and len(gep.indices) == 2
+                and isinstance(gep.indices[0], ir.Constant) and gep.indices[0].constant == 0):
+            return None
+        table = [c.constant for c in gep.pointer.initializer.constant]
+        if len(table) > 4096:
+            return None
+        scalar = self.fdlibm_scalar(name)
+
+        def result(x: float, depth: int) -> float:
+            """The call's value when the value below step `depth` is x."""
+            for step in reversed(steps[:depth]):
+                if step[0] == "op":
+                    x = step[1](x)
+            call = list(consts)
+            call[varying[0]] = x
+            return scalar(*call)
+
+        b = self.b
+        r = b.load(b.gep(self.table([result(x, len(steps)) for x in table]), [ir.Constant(I64, 0), gep.indices[1]]))
+        for depth in range(len(steps) - 1, -1, -1):     # the selects of constants, inner ones first
+            step = steps[depth]
+            if step[0] == "select":
+                _, cond, k, k_first, _ = step
+                fixed = dconst(result(k, depth))
+                r = b.select(cond, fixed, r) if k_first else b.select(cond, r, fixed)
+        return r
 
     def fdlibm_scalar(self, name: str):
         """The port's function `name` callable from Python (for constant folding)."""
@@ -1873,6 +1919,43 @@ class CodeGen:
             tie = b.bitcast(b.or_(xi, yi), DBL)     # min(+0, -0) = -0
             r = b.select(b.fcmp_ordered("<", x, y), x, b.select(b.fcmp_ordered("<", y, x), y, tie))
         return b.select(nan, dconst(NAN), r)
+
+
+def _js_div(a: float, c: float) -> float:
+    if c == 0.0:
+        if a == 0.0 or a != a:
+            return NAN
+        return math.copysign(math.inf, a) * math.copysign(1.0, c)
+    return a / c
+
+
+_STEP_OPS = {"fadd": lambda a, c: a + c, "fsub": lambda a, c: a - c, "fmul": lambda a, c: a * c, "fdiv": _js_div}
+
+
+def _constant_step(v):
+    """("op", f, inner) when v = f(inner) with constants only, ("select", cond, k,
+    k_first, inner) when v = select(cond, k, inner) or the other way round, else None."""
+    if not isinstance(v, ir.Instruction):
+        return None
+    if v.opname == "fneg":
+        return ("op", lambda x: -x, v.operands[0])
+    if v.opname in _STEP_OPS and len(v.operands) == 2:
+        f = _STEP_OPS[v.opname]
+        a, c = v.operands
+        ka, kc = constant_of(a), constant_of(c)
+        if kc is not None and ka is None:
+            return ("op", lambda x: f(x, kc), a)
+        if ka is not None and kc is None:
+            return ("op", lambda x: f(ka, x), c)
+        return None
+    if isinstance(v, ir.SelectInstr):
+        cond, x, y = v.operands
+        kx, ky = constant_of(x), constant_of(y)
+        if kx is not None and ky is None:
+            return ("select", cond, kx, True, y)
+        if ky is not None and kx is None:
+            return ("select", cond, ky, False, x)
+    return None
 
 
 def constant_of(v) -> float | None:

@@ -279,3 +279,25 @@ def test_two_to_an_integer_matches_pow(code, k):
     got = run(code, 0, 256, mode="float")
     assert_same(got, [(math.ldexp(1.0, k(t)) if k(t) < 1024 else math.inf) * scale for t in range(256)])
     assert ("bytebeat_fdlibm_pow" in compile_song(code, "float", 8000).ir_text) == ("1074" in code or "2047" in code)
+
+
+@pytest.mark.parametrize("code,f", [
+    ("2**([-5,2,3,5,7,0,-2,9][t&7]/12)", lambda t, fd: fd.pow(2.0, [-5, 2, 3, 5, 7, 0, -2, 9][t & 7] / 12)),
+    ("t*2**([4,7][t&1]/12-2)", lambda t, fd: t * fd.pow(2.0, [4, 7][t & 1] / 12 - 2)),
+    ("2**([1,2,3][t%5]/12)", lambda t, fd: fd.pow(2.0, [1, 2, 3][t % 5] / 12) if t % 5 < 3 else math.nan),
+    ("sin(-[.5,1e300,0,-0][t&3]*3)", lambda t, fd: fd.sin(-[0.5, 1e300, 0.0, -0.0][t & 3] * 3)),
+    ("[2,3,.5][t%3]**1.5", lambda t, fd: fd.pow([2.0, 3.0, 0.5][t % 3], 1.5)),
+    ("1/cos([0,1,2][t%3]/0)", lambda t, fd: 1 / fd.cos(_div0([0.0, 1.0, 2.0][t % 3]))),
+])
+def test_math_of_a_constant_tables_element_is_a_lookup(code, f):
+    """Math.<f> of a constant table's element through constant steps is precomputed per
+    element with the port: no call per sample, the same values (NaN and -0 included)."""
+    pytest.importorskip("numba")
+    import engine.fdlibm as fd
+    got = run(code, 0, 64, mode="float")
+    assert_same(got, [float(f(t, fd)) for t in range(64)])
+    assert "call double @\"bytebeat_fdlibm" not in compile_song(code, "float", 8000).ir_text
+
+
+def _div0(x: float) -> float:
+    return math.nan if x == 0 else math.copysign(math.inf, x)
