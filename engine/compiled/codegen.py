@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, choices, destructuring, integers, parser as P, records, restparams
+from engine.compiled import arrays, choices, destructuring, integers, parser as P, records, restparams, tabulate
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition, stored_constant_pair,
@@ -1091,46 +1091,35 @@ class CodeGen:
         return self.b.call(f, list(args))
 
     def tabulated_call(self, name: str, args, consts) -> ir.Value | None:
-        """Math.<name> of a constant table's element, through steps with constants only
-        (`2**(notes[i]/12)`): a lookup in the table of its results, computed with the
-        port's own machine code, instead of a call per sample."""
+        """Math.<name> of a pure function of one constant table's element
+        (`2**(notes[i]/12)`, `2**(parseInt("KMNP"[i],36)/12)`): a lookup in a table of its
+        results, computed with the port's own machine code, instead of a call per sample.
+        The index's out-of-range test (a select of a constant) may sit on the way: then
+        there is a second table, or a constant, for when it holds (engine.compiled.tabulate)."""
         varying = [k for k, c in enumerate(consts) if c is None]
         if len(varying) != 1:
             return None
-        steps = []                       # from the argument down to the element
-        v = args[varying[0]]
-        while not isinstance(v, ir.LoadInstr):
-            step = _constant_step(v)
-            if step is None or len(steps) > 16:
-                return None
-            steps.append(step)
-            v = step[-1]
-        gep = v.operands[0]
-        if not (isinstance(gep, ir.GEPInstr) and gep.pointer in self.tables.values() and len(gep.indices) == 2
-                and isinstance(gep.indices[0], ir.Constant) and gep.indices[0].constant == 0):
-            return None
-        table = [c.constant for c in gep.pointer.initializer.constant]
-        if len(table) > 4096:
+        dag = tabulate.element_function(args[varying[0]], self.tables.values())
+        if dag is None:
             return None
         scalar = self.fdlibm_scalar(name)
 
-        def result(x: float, depth: int) -> float:
-            """The call's value when the value below step `depth` is x."""
-            for step in reversed(steps[:depth]):
-                if step[0] == "op":
-                    x = step[1](x)
+        def result(element: float, cond: bool) -> float:
             call = list(consts)
-            call[varying[0]] = x
+            call[varying[0]] = dag.evaluate(element, cond, self.fdlibm_scalar)
             return scalar(*call)
 
         b = self.b
-        r = b.load(b.gep(self.table([result(x, len(steps)) for x in table]), [ir.Constant(I64, 0), gep.indices[1]]))
-        for depth in range(len(steps) - 1, -1, -1):     # the selects of constants, inner ones first
-            step = steps[depth]
-            if step[0] == "select":
-                _, cond, k, k_first, _ = step
-                fixed = dconst(result(k, depth))
-                r = b.select(cond, fixed, r) if k_first else b.select(cond, r, fixed)
+        index = [ir.Constant(I64, 0), dag.index]
+
+        def lookup(cond: bool) -> ir.Value:
+            values = [result(x, cond) for x in dag.table]
+            if all(struct_key(v) == struct_key(values[0]) for v in values):
+                return dconst(values[0])
+            return b.load(b.gep(self.table(values), index))
+        r = lookup(False)
+        if dag.cond is not None:
+            r = b.select(dag.cond, lookup(True), r)
         return r
 
     def fdlibm_scalar(self, name: str):
@@ -1919,43 +1908,6 @@ class CodeGen:
             tie = b.bitcast(b.or_(xi, yi), DBL)     # min(+0, -0) = -0
             r = b.select(b.fcmp_ordered("<", x, y), x, b.select(b.fcmp_ordered("<", y, x), y, tie))
         return b.select(nan, dconst(NAN), r)
-
-
-def _js_div(a: float, c: float) -> float:
-    if c == 0.0:
-        if a == 0.0 or a != a:
-            return NAN
-        return math.copysign(math.inf, a) * math.copysign(1.0, c)
-    return a / c
-
-
-_STEP_OPS = {"fadd": lambda a, c: a + c, "fsub": lambda a, c: a - c, "fmul": lambda a, c: a * c, "fdiv": _js_div}
-
-
-def _constant_step(v):
-    """("op", f, inner) when v = f(inner) with constants only, ("select", cond, k,
-    k_first, inner) when v = select(cond, k, inner) or the other way round, else None."""
-    if not isinstance(v, ir.Instruction):
-        return None
-    if v.opname == "fneg":
-        return ("op", lambda x: -x, v.operands[0])
-    if v.opname in _STEP_OPS and len(v.operands) == 2:
-        f = _STEP_OPS[v.opname]
-        a, c = v.operands
-        ka, kc = constant_of(a), constant_of(c)
-        if kc is not None and ka is None:
-            return ("op", lambda x: f(x, kc), a)
-        if ka is not None and kc is None:
-            return ("op", lambda x: f(ka, x), c)
-        return None
-    if isinstance(v, ir.SelectInstr):
-        cond, x, y = v.operands
-        kx, ky = constant_of(x), constant_of(y)
-        if kx is not None and ky is None:
-            return ("select", cond, kx, True, y)
-        if ky is not None and kx is None:
-            return ("select", cond, ky, False, x)
-    return None
 
 
 def constant_of(v) -> float | None:

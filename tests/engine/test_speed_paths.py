@@ -288,6 +288,13 @@ def test_two_to_an_integer_matches_pow(code, k):
     ("sin(-[.5,1e300,0,-0][t&3]*3)", lambda t, fd: fd.sin(-[0.5, 1e300, 0.0, -0.0][t & 3] * 3)),
     ("[2,3,.5][t%3]**1.5", lambda t, fd: fd.pow([2.0, 3.0, 0.5][t % 3], 1.5)),
     ("1/cos([0,1,2][t%3]/0)", lambda t, fd: 1 / fd.cos(_div0([0.0, 1.0, 2.0][t % 3]))),
+    # the element goes through comparisons and selects (parseInt of a character), floor,
+    # another Math call
+    ('2**(parseInt("KMNPRTU9z"[t%11],36)/12)',
+     # past the end: parseInt(undefined, 36) is parseInt("undefined", 36)
+     lambda t, fd: fd.pow(2.0, int(("KMNPRTU9z" + "")[t % 11] if t % 11 < 9 else "undefined", 36) / 12)),
+    ("sin(floor([1.5,-2.5,7][t%3]*3)+.5)", lambda t, fd: fd.sin(math.floor([1.5, -2.5, 7.0][t % 3] * 3) + 0.5)),
+    ("atan2(1,cos([1,2,3,4][t&3]))", lambda t, fd: fd.atan2(1.0, fd.cos(float((t & 3) + 1)))),
 ])
 def test_math_of_a_constant_tables_element_is_a_lookup(code, f):
     """Math.<f> of a constant table's element through constant steps is precomputed per
