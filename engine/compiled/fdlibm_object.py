@@ -36,6 +36,7 @@ from engine.compiled.objcache import default_dir, machine_id
 log = logging.getLogger(__name__)
 PORT_DIR = Path(__file__).resolve().parents[1] / "fdlibm"
 BUILD_TIMEOUT_S = 600
+_MAGIC = b"bytebeat-fdlibm-1\n"
 
 _lock = threading.Lock()
 _addresses: dict[str, int] | None = None
@@ -100,9 +101,10 @@ def _run_builder(path: Path) -> None:
         if p.returncode != 0:
             tail = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
             raise RuntimeError(f"building the fdlibm object code failed: {tail}")
+        obj = out.read_bytes()
         fd, staged = tempfile.mkstemp(prefix=".fdlibm-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(out.read_bytes())
+            f.write(_MAGIC + hashlib.sha256(obj).digest() + obj)
         os.replace(staged, path)
     for stale in path.parent.glob("fdlibm-*.o"):        # built from an earlier port or numba
         if stale != path:
@@ -123,11 +125,32 @@ def addresses() -> dict[str, int] | None:
         return _addresses
 
 
+def _intact(path: Path) -> bytes | None:
+    """The object code in `path` if the file is whole (a damaged object file would crash
+    the loader, not raise)."""
+    data = path.read_bytes()
+    digest, obj = data[len(_MAGIC):len(_MAGIC) + 32], data[len(_MAGIC) + 32:]
+    return obj if data.startswith(_MAGIC) and hashlib.sha256(obj).digest() == digest else None
+
+
+def object_code(path: Path) -> bytes:
+    """The object code in `path`, built again if the file is damaged."""
+    code = _intact(path)
+    if code is None:
+        log.warning("%s is damaged; building it again", path)
+        path.unlink(missing_ok=True)
+        path = build()
+        code = _intact(path)
+        if code is None:
+            raise RuntimeError(f"{path} is damaged right after its build")
+    return code
+
+
 def _load(path: Path) -> dict[str, int]:
     from engine.compiled.analysis import FDLIBM_FUNCTIONS  # noqa: PLC0415
     from engine.compiled.jit import OPTIMIZED  # noqa: PLC0415
 
-    obj = llvm.ObjectFileRef.from_data(path.read_bytes())
+    obj = llvm.ObjectFileRef.from_data(object_code(path))
     with OPTIMIZED.lock:
         OPTIMIZED.target_machine()
         OPTIMIZED.engine.add_object_file(obj)

@@ -27,7 +27,7 @@ def test_a_missing_object_file_is_built_once_and_loads_in_a_new_jit(tmp_path, mo
     tm = llvm.Target.from_default_triple().create_target_machine(
         cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(), opt=2, jit=True)
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
-    engine.add_object_file(llvm.ObjectFileRef.from_data(path.read_bytes()))
+    engine.add_object_file(llvm.ObjectFileRef.from_data(fdlibm_object.object_code(path)))
     engine.finalize_object()
     sin = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(engine.get_function_address("bytebeat_fdlibm_sin"))
     pow_ = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double)(
@@ -48,3 +48,13 @@ def test_the_port_digest_follows_its_sources(tmp_path, monkeypatch):
     assert fdlibm_object.port_digest() == before
     (copy / "trig.py").write_text((copy / "trig.py").read_text() + "\n# edited\n")
     assert fdlibm_object.port_digest() != before
+
+
+def test_a_damaged_object_file_is_built_again(tmp_path, monkeypatch):
+    whole = fdlibm_object.object_code(fdlibm_object.object_path() or fdlibm_object.build())
+    monkeypatch.setattr(fdlibm_object, "_candidate_dirs", lambda: [tmp_path])
+    path = tmp_path / f"fdlibm-{fdlibm_object.port_digest()}.o"
+    path.write_bytes(b"bytebeat-fdlibm-1\n" + bytes(32) + whole[:-100])   # a crash while copying, a full disk
+    assert fdlibm_object._intact(path) is None
+    assert fdlibm_object.object_code(path) == whole      # not loaded (it would crash): built again
+    assert fdlibm_object._intact(path) == whole
