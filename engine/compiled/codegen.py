@@ -1165,7 +1165,7 @@ class CodeGen:
             if node.op in ("<", ">", "<=", ">=", "==", "!=") or node.op in ("===", "!==") and a.base == c.base:
                 r = integers.compare(self.b, node.op, a.i, c.i)
                 return Val("bool", self.b.uitofp(r, DBL), None, self.b.zext(r, I64), (0, 1))
-            exact = integers.binary(self.b, node.op, a.i, a.rng, c.i, c.rng)
+            exact = None if node.op in BITWISE_OPS else integers.binary(self.b, node.op, a.i, a.rng, c.i, c.rng)
             if exact is not None:
                 return Val("num", exact[0], None, exact[1], exact[2])
         if node.op in ("<", ">", "<=", ">=", "==", "!=", "===", "!=="):
@@ -1176,8 +1176,8 @@ class CodeGen:
         return Val("num", self.arith(node.op, da, dc, node.right), None)
 
     def bitwise(self, op: str, a: Val, da, c: Val, dc) -> Val:
-        """A bitwise operator where an operand is not an integer fact: its result is one
-        (an int32, or a uint32 for >>>), so the integer code goes on from here."""
+        """A bitwise operator (of integer facts or not): its result is an integer fact (an
+        int32, or a uint32 for >>>), so the integer code goes on from here."""
         b = self.b
         x = integers.to_int32(b, a.i) if a.i is not None else self.toint32(da)
         y = integers.to_int32(b, c.i) if c.i is not None else self.toint32(dc)

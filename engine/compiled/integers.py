@@ -45,10 +45,6 @@ def int32_range(r: Range) -> Range:
     return r if INT32[0] <= r[0] and r[1] <= INT32[1] else INT32
 
 
-def _bitwise(b: ir.IRBuilder, op: str, a, ar: Range, c, cr: Range, shift: int | None):
-    return bitwise32(b, op, to_int32(b, a), int32_range(ar), to_int32(b, c), int32_range(cr), shift)
-
-
 def bitwise32(b: ir.IRBuilder, op: str, x, xr: Range, y, yr: Range, shift: int | None):
     """`x op y` of two i32 (ToInt32 of the operands, within xr and yr; shift: y & 31 when
     known): the result's fact (i64, range). A bitwise result is always an integer."""
@@ -78,12 +74,9 @@ def bitwise32(b: ir.IRBuilder, op: str, x, xr: Range, y, yr: Range, shift: int |
 
 
 def binary(b: ir.IRBuilder, op: str, a, ar: Range, c, cr: Range):
-    """`a op c` for two integer facts: (double, i64 or None, range or None), or None when
-    the double code must be used (the result may not be an exact integer)."""
-    if op in ("&", "|", "^", "<<", ">>", ">>>"):
-        shift = (cr[0] & 31) if cr[0] == cr[1] else None
-        i, rng = _bitwise(b, op, a, ar, c, cr, shift)
-        return b.sitofp(i, DBL), i, rng
+    """`a op c` for two integer facts and an arithmetic operator (bitwise ones: bitwise32):
+    (double, i64 or None, range or None), or None when the double code must be used (the
+    result may not be an exact integer)."""
     if op in ("+", "-"):
         rng = exact((ar[0] + cr[0], ar[1] + cr[1]) if op == "+" else (ar[0] - cr[1], ar[1] - cr[0]))
         if rng is None:

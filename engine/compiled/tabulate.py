@@ -20,11 +20,13 @@ from dataclasses import dataclass
 import llvmlite.ir as ir
 import numpy as np
 
+from engine.compiled.jsvalues import fold_binary
+
 MAX_TABLE = 4096
 MAX_NODES = 200
 NAN = math.nan
 
-_FLOAT_OPS = {"fadd": lambda a, c: a + c, "fsub": lambda a, c: a - c, "fmul": lambda a, c: a * c}
+_FLOAT_OPS = {"fadd": "+", "fsub": "-", "fmul": "*", "fdiv": "/", "frem": "%"}   # JS = IEEE semantics
 _INTRINSICS = {"llvm.floor.f64": np.floor, "llvm.ceil.f64": np.ceil, "llvm.trunc.f64": np.trunc,
                "llvm.fabs.f64": np.fabs, "llvm.sqrt.f64": np.sqrt}
 _FCMP = {"oeq": lambda a, c: a == c, "one": lambda a, c: a != c and a == a and c == c,
@@ -71,12 +73,8 @@ class ElementFunction:
             op = v.opname
             if op == "fneg":
                 return -ev(v.operands[0])
-            if op == "fdiv":
-                return _div(ev(v.operands[0]), ev(v.operands[1]))
-            if op == "frem":
-                return _rem(ev(v.operands[0]), ev(v.operands[1]))
             if op in _FLOAT_OPS:
-                return _FLOAT_OPS[op](ev(v.operands[0]), ev(v.operands[1]))
+                return fold_binary(_FLOAT_OPS[op], ev(v.operands[0]), ev(v.operands[1]), None)
             if op in ("and", "or", "xor"):
                 a, b = ev(v.operands[0]), ev(v.operands[1])
                 return (a and b) if op == "and" else (a or b) if op == "or" else (a != b)
@@ -123,7 +121,7 @@ def element_function(root: ir.Value, tables) -> ElementFunction | None:
         if isinstance(v, ir.CallInstr):
             name = getattr(v.callee, "name", "")
             return (name in _INTRINSICS or name.startswith("bytebeat_fdlibm_")) and all(walk(a) for a in v.args)
-        if isinstance(v, ir.Instruction) and v.opname in ("fneg", "fdiv", "frem", *_FLOAT_OPS):
+        if isinstance(v, ir.Instruction) and v.opname in ("fneg", *_FLOAT_OPS):
             return all(walk(o) for o in v.operands)
         if isinstance(v, ir.Instruction) and v.opname in ("and", "or", "xor") and v.type == ir.IntType(1):
             return all(walk(o) for o in v.operands)
@@ -146,20 +144,3 @@ def _walk_quietly(v, walk, found) -> bool:
         return True
     found.update(saved)
     return False
-
-
-def _div(a: float, c: float) -> float:
-    if c == 0.0:
-        if a == 0.0 or a != a:
-            return NAN
-        return math.copysign(math.inf, a) * math.copysign(1.0, c)
-    return a / c
-
-
-def _rem(a: float, c: float) -> float:
-    """frem: C fmod (NaN for a zero divisor or an infinite dividend)."""
-    if c == 0.0 or a != a or c != c or math.isinf(a):
-        return NAN
-    if math.isinf(c):
-        return a
-    return math.fmod(a, c)
