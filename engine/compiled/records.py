@@ -78,7 +78,9 @@ def find_records(nodes, plain: dict, global_member) -> dict:
     for n in nodes:
         if isinstance(n, P.Ident) and n.name in candidates and id(n) not in allowed:
             candidates.discard(n.name)
-    return {name: tuple(dict.fromkeys(p for p in props[name] if p is not None)) for name in candidates}
+    # in the order the globals were first assigned, not the set's (which changes with the
+    # process's string hashing: the holders' state slots, so the IR and its cache key, did too)
+    return {name: tuple(dict.fromkeys(p for p in props[name] if p is not None)) for name in plain if name in candidates}
 
 
 def definition_names(nodes, records: dict) -> dict:

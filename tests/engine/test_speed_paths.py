@@ -308,3 +308,23 @@ def test_math_of_a_constant_tables_element_is_a_lookup(code, f):
 
 def _div0(x: float) -> float:
     return math.nan if x == 0 else math.copysign(math.inf, x)
+
+
+IR_PROBE = """
+import hashlib, sys
+from engine.compiled import check_song, codegen
+print(hashlib.sha256(codegen.generate(check_song(sys.argv[1], "uint8", 8000)).encode()).hexdigest())
+"""
+
+
+def test_a_songs_ir_is_the_same_in_every_process():
+    """The IR text is the disk cache's key: it must not depend on the process's string
+    hashing (records' holders once took their state slots in a set's order)."""
+    code = "t||(Bq={l:0,w:1},Cx={p:-1,t:0},Dz={p:2},Ea={k:3},Fo={m:4}),Bq.l+Cx.p+Dz.p+Ea.k+Fo.m+t"
+    digests = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        p = subprocess.run([sys.executable, "-c", IR_PROBE, code], cwd=ROOT, capture_output=True, text=True,
+                           env=dict(os.environ, PYTHONHASHSEED=seed), timeout=120)
+        assert p.returncode == 0, p.stderr
+        digests.add(p.stdout.strip())
+    assert len(digests) == 1
