@@ -31,7 +31,7 @@ import llvmlite
 import llvmlite.binding as llvm
 
 from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX as ENTRY_PREFIX
-from engine.compiled.objcache import default_dir, machine_id
+from engine.compiled.objcache import default_dir, machine_id, read_checked, write_checked
 
 log = logging.getLogger(__name__)
 PORT_DIR = Path(__file__).resolve().parents[1] / "fdlibm"
@@ -101,11 +101,7 @@ def _run_builder(path: Path) -> None:
         if p.returncode != 0:
             tail = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
             raise RuntimeError(f"building the fdlibm object code failed: {tail}")
-        obj = out.read_bytes()
-        fd, staged = tempfile.mkstemp(prefix=".fdlibm-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIC + hashlib.sha256(obj).digest() + obj)
-        os.replace(staged, path)
+        write_checked(path, _MAGIC, out.read_bytes())
     for stale in path.parent.glob("fdlibm-*.o"):        # built from an earlier port or numba
         if stale != path:
             stale.unlink(missing_ok=True)
@@ -126,11 +122,8 @@ def addresses() -> dict[str, int] | None:
 
 
 def _intact(path: Path) -> bytes | None:
-    """The object code in `path` if the file is whole (a damaged object file would crash
-    the loader, not raise)."""
-    data = path.read_bytes()
-    digest, obj = data[len(_MAGIC):len(_MAGIC) + 32], data[len(_MAGIC) + 32:]
-    return obj if data.startswith(_MAGIC) and hashlib.sha256(obj).digest() == digest else None
+    """The object code in `path` if the file is whole."""
+    return read_checked(path.read_bytes(), _MAGIC)
 
 
 def object_code(path: Path) -> bytes:

@@ -71,9 +71,13 @@ class Jit:
                     self.engine.set_object_cache(self.cache.put, self.cache.get)
             return self.tm
 
+    def key(self, ir_text: str, optimize: bool, engine_part: bool) -> str:
+        """The module's name: in memory, and in the disk cache."""
+        return module_key(ir_text, bool(optimize and self.ir_passes), engine_part)
+
     def is_cached(self, ir_text: str, optimize: bool, engine_part: bool = False) -> bool:
         self.target_machine()
-        key = module_key(ir_text, bool(optimize and self.ir_passes), engine_part)
+        key = self.key(ir_text, optimize, engine_part)
         return f"fill_{key}" in self.addresses or (self.cache is not None and self.cache.load(key) is not None)
 
     def compile(self, ir_text: str, optimize: bool = True, engine_part: bool = False) -> int:
@@ -82,7 +86,7 @@ class Jit:
         with self.lock:
             tm = self.target_machine()
             passes = self.ir_passes if optimize else None
-            key = module_key(ir_text, passes is not None, engine_part)
+            key = self.key(ir_text, optimize, engine_part)
             name = f"fill_{key}"
             if name in self.addresses:
                 return self.addresses[name]

@@ -38,6 +38,26 @@ _DIGEST = 32
 DEFAULT_MAX_MB = 256
 
 
+def write_checked(path: Path, magic: bytes, obj: bytes) -> None:
+    """Write `magic`, the digest of `obj` and `obj` to `path` atomically (a reader sees the
+    old file or the whole new one)."""
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(magic + hashlib.sha256(obj).digest() + obj)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def read_checked(data: bytes, magic: bytes) -> bytes | None:
+    """The object in what write_checked wrote, or None if it is not whole (machine code
+    from a damaged file would crash the loader, not raise)."""
+    digest, obj = data[len(magic):len(magic) + _DIGEST], data[len(magic) + _DIGEST:]
+    return obj if data.startswith(magic) and hashlib.sha256(obj).digest() == digest else None
+
+
 def default_max_bytes() -> int:
     """$ENGINE_CACHE_MAX_MB in bytes; an unreadable value falls back to the default."""
     try:
@@ -107,9 +127,8 @@ class ObjectCache:
                 data = path.read_bytes()
             except OSError:
                 continue
-            head, digest = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + _DIGEST]
-            obj = data[len(_MAGIC) + _DIGEST:]
-            if head != _MAGIC or hashlib.sha256(obj).digest() != digest:
+            obj = read_checked(data, _MAGIC)
+            if obj is None:
                 return None
             try:
                 os.utime(path)  # recently used: the last to be evicted
@@ -128,14 +147,7 @@ class ObjectCache:
         for path in self._paths(module.name):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-                try:
-                    with os.fdopen(fd, "wb") as f:
-                        f.write(_MAGIC + hashlib.sha256(obj).digest() + obj)
-                    os.replace(tmp, path)
-                except BaseException:
-                    os.unlink(tmp)
-                    raise
+                write_checked(path, _MAGIC, obj)
                 if path.parent == self.directory:
                     self._trim()
                 return
