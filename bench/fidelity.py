@@ -2,7 +2,7 @@
 
     python -m bench.fidelity [--seconds 10|60] [--tier auto|compiled|v8] [--jobs 2]
                              [--sample N] [--limit N] [--ids id,id] [--timeout S]
-                             [--fractional render|skip] [--out results.jsonl]
+                             [--fractional render|skip] [--optimized] [--out results.jsonl]
 
 For every corpus song without a `reference_error`:
 
@@ -27,6 +27,11 @@ integer rates only. With `--fractional render` (default) those songs are rendere
 the engine's own `load_runner` + render loop with a request whose rate was not validated
 (`_UncheckedRequest`), and reported in their own row; `--fractional skip` reports them as
 "skipped: fractional rate".
+
+The compiled tier renders a new song with quick code while its optimized code compiles,
+so a 10 s render may end before the optimized (vectorised) code takes over. `--optimized`
+compiles every kernel optimized before its first samples, so that code renders every
+sample.
 
 Songs run in worker processes (`--jobs`, default 2), one song at a time each; a worker
 that crashes or hangs past the timeout is killed (by its PID) and replaced, the song is
@@ -271,6 +276,9 @@ def worker_main(opts: dict) -> int:
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything the engine or V8 prints goes to stderr, not into the protocol
     songs = json.loads(Path(opts["corpus"]).read_text())["songs"]
+    if opts.get("optimized"):
+        from engine.compiled import jit  # noqa: PLC0415
+        jit.QUICK_START = False
     for line in sys.stdin:
         i = int(line)
         try:
@@ -467,6 +475,8 @@ def main(argv=None) -> int:
                     help="render deadline per song in seconds (default: the service's 120)")
     ap.add_argument("--fractional", choices=("render", "skip"), default="render")
     ap.add_argument("--out", default="", help="also write one JSON line per song here")
+    ap.add_argument("--optimized", action="store_true",
+                    help="compiled tier: optimized code from the first sample (no quick code)")
     args = ap.parse_args(argv)
     if args.worker:
         return worker_main(json.loads(args.worker))
@@ -484,7 +494,8 @@ def main(argv=None) -> int:
     if args.limit:
         indices = indices[:args.limit]
     opts = {"corpus": args.corpus, "seconds": args.seconds, "tier": args.tier, "timeout": args.timeout,
-            "ref_timeout": max(60.0, 5 * args.seconds), "fractional": args.fractional}
+            "ref_timeout": max(60.0, 5 * args.seconds), "fractional": args.fractional,
+            "optimized": args.optimized}
     out = open(args.out, "w") if args.out else None
     started = time.monotonic()
     n = len(indices)

@@ -24,17 +24,18 @@ from dataclasses import dataclass
 
 import llvmlite.ir as ir
 
-from engine.compiled import arrays, choices, destructuring, integers, parser as P, records, restparams, tabulate
+from engine.compiled import (arrays, choices, destructuring, integers, parser as P, records, restparams, tabulate,
+                              vector_math)
 from engine.compiled.analysis import (
     MATH_CONSTANTS, BUILTIN_GLOBALS, Kind, SongInfo, const_number, NUM, UNDEF, Frame, resolve,
     bound_parameter, is_array_definition, stored_constant_pair,
     defined_function, function_definitions, conditional_definition, constant_arguments, folded_operand,
     folded_test, rest_of_spread)
 from engine.compiled.recursion import is_truthy
+from engine.compiled.vector_math import FDLIBM_SYMBOL_PREFIX
 from engine.compiled.jsvalues import (char_to_number, fold_binary, from_utf16_units, parse_int_string, string_to_number,
                                       to_int32, utf16_units)
 
-FDLIBM_SYMBOL_PREFIX = "bytebeat_fdlibm_"
 BITWISE_OPS = ("&", "|", "^", "<<", ">>", ">>>")
 # LLVM's IR optimizer gets slow (seconds to minutes) on huge kernels: beyond these sizes the
 # kernel is compiled without IR optimizations (still correct, slower to run).
@@ -106,6 +107,7 @@ class CodeGen:
         self.b: ir.IRBuilder = None
         self.counter = 0
         self.tables: dict = {}
+        self.fdlibm_declared: list[str] = []     # the port's functions the kernel calls
         self.intrinsics: dict = {}
         self.local_slots: dict[str, tuple] = {}
         self.song_function_flags: dict[str, ir.Value] = {}   # song parameter -> i1 "holds its function"
@@ -518,7 +520,10 @@ class CodeGen:
 
         b.position_at_end(self.abort_bb)
         b.ret(ir.Constant(I32, -1))
-        return str(self.module)
+        text = str(self.module)
+        if self.fdlibm_declared:
+            text += vector_math.declarations(self.fdlibm_declared)
+        return text
 
     def result(self, node):
         """(left, right, stereo) of the song's return value."""
@@ -1027,7 +1032,7 @@ class CodeGen:
         if op == "/":
             return b.fdiv(a, c)
         if op == "%":
-            return b.frem(a, c)
+            return self.remainder(a, c)
         if op == "**":
             return self.pow(a, c, exponent_node)
         if op in ("&", "|", "^", "<<", ">>", ">>>"):
@@ -1064,6 +1069,22 @@ class CodeGen:
             return b.select(b.fcmp_ordered("==", x, dconst(-math.inf)), dconst(math.inf), s)
         return self.fdlibm_call("pow", x, y)
 
+    def remainder(self, a: ir.Value, c: ir.Value) -> ir.Value:
+        """JS `%` of doubles: fmod, a library call, except by a constant power of two 2^k >= 1:
+        a - trunc(a / 2^k) * 2^k is then exact (the quotient is exact, so the product is
+        a's multiple of 2^k nearest 0, and fmod's result is representable, so the
+        difference is exact too), with a's sign for a zero result; NaN for a = +-Infinity.
+        Unlike fmod, it vectorises (tests/engine/test_speed_paths)."""
+        b = self.b
+        divisor = constant_of(c)
+        if divisor is None or not math.isfinite(divisor) or divisor == 0:
+            return b.frem(a, c)
+        mantissa, exponent = math.frexp(abs(divisor))
+        if mantissa != 0.5 or not 0 <= exponent - 1 <= 1022:     # 2^k, k >= 0: a / 2^k cannot overflow
+            return b.frem(a, c)
+        whole = self.call_intr("llvm.trunc", b.fmul(a, dconst(1.0 / abs(divisor))))
+        return self.call_intr("llvm.copysign", b.fsub(a, b.fmul(whole, dconst(abs(divisor)))), a)
+
     def fdlibm_call(self, name: str, *args) -> ir.Value:
         consts = [constant_of(a) for a in args]
         if all(k is not None for k in consts):
@@ -1088,6 +1109,9 @@ class CodeGen:
             # pure functions: LLVM may share repeated calls
             for attr in ("nounwind", "readnone"):
                 f.attributes.add(attr)
+            # vector variants for the loop vectoriser (llvmlite knows no string attributes)
+            set.add(f.attributes, f'"vector-function-abi-variant"="{vector_math.abi_variants(name)}"')
+            self.fdlibm_declared.append(name)
         return self.b.call(f, list(args))
 
     def tabulated_call(self, name: str, args, consts) -> ir.Value | None:

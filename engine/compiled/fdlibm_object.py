@@ -30,7 +30,7 @@ from pathlib import Path
 import llvmlite
 import llvmlite.binding as llvm
 
-from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX as ENTRY_PREFIX
+from engine.compiled.vector_math import FDLIBM_SYMBOL_PREFIX as ENTRY_PREFIX
 from engine.compiled.objcache import default_dir, machine_id, read_checked, write_checked
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,8 @@ import threading
 import llvmlite.binding as llvm
 
 from engine.compiled.analysis import fdlibm_address, fdlibm_names
-from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX
+from engine.compiled import vector_math
+from engine.compiled.vector_math import FDLIBM_SYMBOL_PREFIX, VECTOR_SYMBOL_PREFIX
 from engine.compiled.objcache import ObjectCache, module_key
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Jit:
         self.context = None
         self.cache: ObjectCache | None = None
         self.addresses: dict[str, int] = {}    # function name -> address, every module added
+        self.vector_variants_loaded = False
 
     def target_machine(self):
         with self.lock:
@@ -90,18 +92,35 @@ class Jit:
             name = f"fill_{key}"
             if name in self.addresses:
                 return self.addresses[name]
-            mod = llvm.parse_assembly(ir_text.replace('@"fill"', f'@"{name}"'), context=self.context)
-            mod.name = key
-            mod.triple = llvm.get_process_triple()
-            mod.verify()
-            if FDLIBM_SYMBOL_PREFIX in ir_text:
-                register_fdlibm_symbols(set(_FDLIBM_SYMBOL.findall(ir_text)))
-            if passes and (self.cache is None or self.cache.load(key) is None):
-                run_ir_passes(mod, tm, passes)
-            self.engine.add_module(mod)
-            self.engine.finalize_object()
+            if passes == "O2" and VECTOR_SYMBOL_PREFIX in ir_text:
+                self.load_vector_variants()
+            self._add(ir_text.replace('@"fill"', f'@"{name}"'), key, passes)
             self.addresses[name] = self.engine.get_function_address(name)
             return self.addresses[name]
+
+    def _add(self, ir_text: str, key: str, passes: str | None) -> None:
+        """Parse, optimize (or take the disk cache's machine code) and load one module."""
+        mod = llvm.parse_assembly(ir_text, context=self.context)
+        mod.name = key
+        mod.triple = llvm.get_process_triple()
+        mod.verify()
+        if FDLIBM_SYMBOL_PREFIX in ir_text:
+            register_fdlibm_symbols(set(_FDLIBM_SYMBOL.findall(ir_text)))
+        if passes and (self.cache is None or self.cache.load(key) is None):
+            run_ir_passes(mod, self.tm, passes)
+        self.engine.add_module(mod)
+        self.engine.finalize_object()
+
+    def load_vector_variants(self) -> None:
+        """The fdlibm functions' vector variants (engine.compiled.vector_math), which the
+        loop vectoriser calls from optimized kernels: loaded once, before such a kernel."""
+        with self.lock:
+            if self.vector_variants_loaded:
+                return
+            self.target_machine()
+            ir_text = vector_math.library_ir(fdlibm_names())
+            self._add(ir_text, self.key(ir_text, True, engine_part=True), self.ir_passes)
+            self.vector_variants_loaded = True
 
 
 def run_ir_passes(mod, tm, passes: str) -> None:

@@ -28,7 +28,7 @@ NAN = math.nan
 
 _FLOAT_OPS = {"fadd": "+", "fsub": "-", "fmul": "*", "fdiv": "/", "frem": "%"}   # JS = IEEE semantics
 _INTRINSICS = {"llvm.floor.f64": np.floor, "llvm.ceil.f64": np.ceil, "llvm.trunc.f64": np.trunc,
-               "llvm.fabs.f64": np.fabs, "llvm.sqrt.f64": np.sqrt}
+               "llvm.fabs.f64": np.fabs, "llvm.sqrt.f64": np.sqrt, "llvm.copysign.f64": np.copysign}
 _FCMP = {"oeq": lambda a, c: a == c, "one": lambda a, c: a != c and a == a and c == c,
          "olt": lambda a, c: a < c, "ole": lambda a, c: a <= c, "ogt": lambda a, c: a > c,
          "oge": lambda a, c: a >= c, "ord": lambda a, c: a == a and c == c,
@@ -68,7 +68,7 @@ class ElementFunction:
                 args = [ev(a) for a in v.args]
                 name = v.callee.name
                 if name in _INTRINSICS:
-                    return float(_INTRINSICS[name](np.float64(args[0])))
+                    return float(_INTRINSICS[name](*map(np.float64, args)))
                 return fdlibm_scalar(name.rsplit("_", 1)[-1])(*args)
             op = v.opname
             if op == "fneg":

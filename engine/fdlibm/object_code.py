@@ -24,7 +24,7 @@ import sys
 
 import llvmlite.binding as llvm
 
-from engine.compiled.codegen import FDLIBM_SYMBOL_PREFIX as ENTRY_PREFIX
+from engine.compiled.vector_math import FDLIBM_SYMBOL_PREFIX as ENTRY_PREFIX
 _CFUNC_WRAPPER = re.compile(r'^define [^\n]*@"?cfunc\.[^\n]*\{\n.*?^\}\n', re.M | re.S)
 # what numba links into every module to count references; it folds away with the arrays
 # on the stack (engine.fdlibm._bits._stack_array), so nothing may call it after O2

@@ -196,3 +196,34 @@ def test_toint32_of_computed_values_over_every_exponent():
         left, _, _ = values(f"[{literal}][t]{op}", 0, len(xs))
         wrong = [(x, got, expect(x)) for x, got in zip(xs, left) if got != expect(x)]
         assert not wrong, wrong[:5]
+
+
+REMAINDER_DIVISORS = ["1", "-1", "2", "8", "4096", "-32768", "2**52", "2**60", "2**1022", "0.5", "3", "-7.5", "1e300"]
+
+
+def test_remainder_of_computed_doubles_is_fmod():
+    """`%` of values known only at run time: C's fmod, which is JS's `%` (the dividend's
+    sign, -0 kept, NaN for an infinite dividend), also where the kernel computes it
+    without fmod (by a constant power of two of at least 1), in the vectorised loop."""
+    rng = np.random.default_rng(11)
+    xs = [float(v) for v in rng.choice([-1.0, 1.0], 400) * np.ldexp(rng.uniform(1, 2, 400), rng.integers(-1074, 1024, 400))]
+    xs += [float(v) for v in rng.uniform(-70000, 70000, 200)] + [float(v) for v in rng.integers(-2**40, 2**40, 100)]
+    xs += [0.0, -0.0, 5e-324, -5e-324, 1.0, -1.0, 4096.0, -4096.0, 2.0**53, -(2.0**53), 2.0**1023, 1.7976931348623157e308,
+           -1.7976931348623157e308, 0.1, -0.1, 8191.999999, -8192.000001, math.inf, -math.inf, math.nan]
+    literal = ",".join("NaN" if math.isnan(x) else ("Infinity" if x == math.inf else
+                       "-Infinity" if x == -math.inf else repr(x)) for x in xs)
+    n = len(xs)
+    # one kernel: divisor k for t in [k*n, (k+1)*n)
+    choice = "0"
+    for k, divisor in reversed(list(enumerate(REMAINDER_DIVISORS))):
+        choice = f"k=={k}?x%({divisor}):{choice}"
+    song = load_song(f"x=[{literal}][t%{n}],k=t/{n}|0,{choice}", "float", 8000)
+    assert song.wait_optimized(120)
+    left = np.empty(n * len(REMAINDER_DIVISORS))
+    song.fill(0, left, np.empty(len(left)))
+    for k, divisor in enumerate(REMAINDER_DIVISORS):
+        d = float(eval(divisor))   # noqa: S307 - a literal of this test
+        expected = [math.fmod(x, d) if math.isfinite(x) else math.nan for x in xs]
+        got = left[k * n:(k + 1) * n]
+        wrong = [(x, g, e) for x, g, e in zip(xs, got, expected) if not same(g, e)]
+        assert not wrong, (divisor, wrong[:5])
