@@ -51,7 +51,7 @@ class Jit:
         self.context = None
         self.cache: ObjectCache | None = None
         self.addresses: dict[str, int] = {}    # function name -> address, every module added
-        self.vector_variants_loaded = False
+        self.vector_variants_loaded: set[str] = set()
 
     def target_machine(self):
         with self.lock:
@@ -93,34 +93,42 @@ class Jit:
             if name in self.addresses:
                 return self.addresses[name]
             if passes == "O2" and VECTOR_SYMBOL_PREFIX in ir_text:
-                self.load_vector_variants()
+                self.load_vector_variants(set(_VECTOR_FUNCTION.findall(ir_text)))
             self._add(ir_text.replace('@"fill"', f'@"{name}"'), key, passes)
             self.addresses[name] = self.engine.get_function_address(name)
             return self.addresses[name]
 
     def _add(self, ir_text: str, key: str, passes: str | None) -> None:
-        """Parse, optimize (or take the disk cache's machine code) and load one module."""
-        mod = llvm.parse_assembly(ir_text, context=self.context)
-        mod.name = key
-        mod.triple = llvm.get_process_triple()
-        mod.verify()
+        """Parse, optimize and load one module; or, when the disk cache has its machine
+        code, load that under an empty module of the same name (MCJIT asks the cache by
+        module, so the text is not parsed again: 267 KB of vector variants take 16 ms)."""
         if FDLIBM_SYMBOL_PREFIX in ir_text:
             register_fdlibm_symbols(set(_FDLIBM_SYMBOL.findall(ir_text)))
-        if passes and (self.cache is None or self.cache.load(key) is None):
-            run_ir_passes(mod, self.tm, passes)
+        cached = self.cache.load(key) if self.cache is not None else None
+        if cached is not None:
+            self.cache.pinned[key] = cached
+            mod = llvm.parse_assembly("", context=self.context)
+        else:
+            mod = llvm.parse_assembly(ir_text, context=self.context)
+        mod.name = key
+        mod.triple = llvm.get_process_triple()
+        if cached is None:
+            mod.verify()
+            if passes:
+                run_ir_passes(mod, self.tm, passes)
         self.engine.add_module(mod)
         self.engine.finalize_object()
 
-    def load_vector_variants(self) -> None:
-        """The fdlibm functions' vector variants (engine.compiled.vector_math), which the
-        loop vectoriser calls from optimized kernels: loaded once, before such a kernel."""
+    def load_vector_variants(self, names) -> None:
+        """The vector variants of the fdlibm functions `names` (engine.compiled.vector_math),
+        which the loop vectoriser calls from optimized kernels: loaded once, before the
+        first kernel that names them."""
         with self.lock:
-            if self.vector_variants_loaded:
-                return
             self.target_machine()
-            ir_text = vector_math.library_ir(fdlibm_names())
-            self._add(ir_text, self.key(ir_text, True, engine_part=True), self.ir_passes)
-            self.vector_variants_loaded = True
+            for name in sorted(set(names) - self.vector_variants_loaded):
+                ir_text = vector_math.variants_ir(name)
+                self._add(ir_text, self.key(ir_text, True, engine_part=True), self.ir_passes)
+                self.vector_variants_loaded.add(name)
 
 
 def run_ir_passes(mod, tm, passes: str) -> None:
@@ -144,6 +152,7 @@ QUICK = Jit(codegen_opt=0, ir_passes="light", cache=False)
 _symbols_lock = threading.Lock()
 _fdlibm_registered: set[str] = set()
 _FDLIBM_SYMBOL = re.compile(r'@"?' + re.escape(FDLIBM_SYMBOL_PREFIX) + r'(\w+)')
+_VECTOR_FUNCTION = re.compile(r'@"?' + re.escape(VECTOR_SYMBOL_PREFIX) + r'([a-z0-9]+)_\d+\b')
 
 
 def register_fdlibm_symbols(names=None) -> None:

@@ -105,6 +105,7 @@ class ObjectCache:
         self.max_bytes = max_bytes if max_bytes is not None else default_max_bytes()
         self.hits = 0
         self.evicted = 0
+        self.pinned: dict[str, bytes] = {}    # loaded ahead for the next get of that module
 
     def _paths(self, name: str) -> list[Path]:
         """Where module `name` may be kept, in order of preference."""
@@ -138,7 +139,7 @@ class ObjectCache:
         return None
 
     def get(self, module) -> bytes | None:
-        obj = self.load(module.name)
+        obj = self.pinned.pop(module.name, None) or self.load(module.name)
         if obj is not None:
             self.hits += 1
         return obj

@@ -20,12 +20,13 @@ them (engine.compiled.jit).
 """
 from __future__ import annotations
 
+import functools
 import struct
 
 FDLIBM_SYMBOL_PREFIX = "bytebeat_fdlibm_"     # the port's functions, as kernels call them
 VECTOR_SYMBOL_PREFIX = "bytebeat_vector_"
 LANES = (2, 4, 8)
-VECTORISED = ("sin", "cos", "tan")
+VECTORISED = ("sin", "cos", "tan", "pow")     # the others: lane by lane
 BINARY = ("atan2", "pow")
 
 
@@ -339,14 +340,143 @@ def declarations(names) -> str:
     return "\n".join(lines) + "\n"
 
 
-def library_ir(names) -> str:
-    """The module of every variant of the port's functions `names`."""
-    parts = []
-    for name in sorted(names):
-        arity = 2 if name in BINARY else 1
-        parts.append(f"declare double @{FDLIBM_SYMBOL_PREFIX}{name}({', '.join(['double'] * arity)}) nounwind readnone")
-        for lanes in LANES:
-            parts.append(_trig(name, lanes) if name in VECTORISED else _lane_by_lane(name, lanes))
+@functools.cache
+def variants_ir(name: str) -> str:
+    """The module of the variants of the port's function `name` (one module a function:
+    a kernel loads only those it calls)."""
+    arity = 2 if name in BINARY else 1
+    parts = [f"declare double @{FDLIBM_SYMBOL_PREFIX}{name}({', '.join(['double'] * arity)}) nounwind readnone"]
     for lanes in LANES:
+        if name == "pow":
+            parts.append(_pow(lanes))
+        elif name in VECTORISED:
+            parts.append(_trig(name, lanes))
+        else:
+            parts.append(_lane_by_lane(name, lanes))
         parts.append(f"declare <{lanes} x double> @llvm.fabs.v{lanes}f64(<{lanes} x double>)")
     return "\n".join(parts)
+
+
+# e_pow.c constants (the port's engine.fdlibm.pow)
+_DP_H1 = 5.84962487220764160156e-01
+_DP_L1 = 1.35003920212974897128e-08
+_L = (5.99999999999994648725e-01, 4.28571428578550184252e-01, 3.33333329818377432918e-01,
+      2.72728123808534006489e-01, 2.30660745775561754067e-01, 2.06975017800338417784e-01)
+_P = (1.66666666666666019037e-01, -2.77777777770155933842e-03, 6.61375632143793436117e-05,
+      -1.65339022054652515390e-06, 4.13813679705723846039e-08)
+_LG2 = 6.93147180559945286227e-01
+_LG2_H = 6.93147182464599609375e-01
+_LG2_L = -1.90465429995776804525e-09
+_CP = 9.61796693925975554329e-01
+_CP_H = 9.61796700954437255859e-01
+_CP_L = -7.02846165095275826516e-09
+
+
+def _words(v: _Vec, hi: str, lo) -> str:
+    """INSERT_WORDS(x, hi, lo) (lo: an i32 vector or 0)."""
+    wide = v.emit(f"zext {v.ty('i32')} {hi} to {v.ty('i64')}")
+    bits = v.emit(f"shl {v.ty('i64')} {wide}, {v.splat('i64', 32)}")
+    if lo != 0:
+        low = v.emit(f"zext {v.ty('i32')} {lo} to {v.ty('i64')}")
+        bits = v.emit(f"or {v.ty('i64')} {bits}, {low}")
+    return v.emit(f"bitcast {v.ty('i64')} {bits} to {v.ty('double')}")
+
+
+def _low_word(v: _Vec, x: str) -> str:
+    bits = v.emit(f"bitcast {v.ty('double')} {x} to {v.ty('i64')}")
+    return v.emit(f"trunc {v.ty('i64')} {bits} to {v.ty('i32')}")
+
+
+def _pow(lanes: int) -> str:
+    """pow(x, y) on every lane, for x a positive normal number other than 1 and y finite,
+    non-zero, below 2^31 in magnitude and none of 1, -1, 2, 0.5, with a result neither
+    overflowing nor below the normal range: e_pow.c's path for those, selects for its
+    branches. Other lanes make the vector go lane by lane through the scalar function."""
+    v = _Vec(lanes)
+    x, y = "%x", "%y"
+    hx, lx, hy, ly = v.high_word(x), _low_word(v, x), v.high_word(y), _low_word(v, y)
+    ix = v.i("and", hx, 0x7FFFFFFF)
+    iy = v.i("and", hy, 0x7FFFFFFF)
+    covered = v.both(v.icmp("sge", hx, 0x00100000), v.icmp("slt", hx, 0x7FF00000))
+    covered = v.both(covered, v.negate(v.both(v.icmp("eq", hx, 0x3FF00000), v.icmp("eq", lx, 0))))
+    covered = v.both(covered, v.icmp("sle", iy, 0x41E00000))
+    covered = v.both(covered, v.icmp("ne", v.i("or", iy, ly), 0))
+    special_y = v.either(v.icmp("eq", iy, 0x3FF00000), v.either(v.icmp("eq", hy, 0x40000000),
+                                                               v.icmp("eq", hy, 0x3FE00000)))
+    covered = v.both(covered, v.negate(v.both(v.icmp("eq", ly, 0), special_y)))
+    # log2(x) = t1 + t2 in extra precision
+    n = v.i("sub", v.i("ashr", ix, 20), 0x3FF)
+    j = v.i("and", ix, 0x000FFFFF)
+    ix = v.i("or", j, 0x3FF00000)
+    k1 = v.both(v.icmp("sgt", j, 0x3988E), v.icmp("slt", j, 0xBB67A))
+    above = v.icmp("sge", j, 0xBB67A)
+    n = v.select(above, "i32", v.i("add", n, 1), n)
+    ix = v.select(above, "i32", v.i("sub", ix, 0x00100000), ix)
+    ax = _words(v, ix, lx)                 # |x| with the high word ix (hx > 0: ax = x)
+    bp = v.select(k1, "double", 1.5, 1.0)
+    dp_h = v.select(k1, "double", _DP_H1, 0.0)
+    dp_l = v.select(k1, "double", _DP_L1, 0.0)
+    u = v.sub(ax, bp)
+    w = v.f("fdiv", 1.0, v.add(ax, bp))
+    ss = v.mul(u, w)
+    s_h = _low_word_cleared(v, ss)
+    k18 = v.select(k1, "i32", 1 << 18, 0)
+    t_h = _words(v, v.i("add", v.i("add", v.i("or", v.i("ashr", ix, 1), 0x20000000), 0x00080000), k18), 0)
+    t_l = v.sub(ax, v.sub(t_h, bp))
+    s_l = v.mul(w, v.sub(v.sub(u, v.mul(s_h, t_h)), v.mul(s_h, t_l)))
+    s2 = v.mul(ss, ss)
+    r = v.mul(v.mul(s2, s2), v.add(_L[0], v.mul(s2, v.add(_L[1], v.mul(s2, v.add(_L[2], v.mul(s2, v.add(
+        _L[3], v.mul(s2, v.add(_L[4], v.mul(s2, _L[5])))))))))))
+    r = v.add(r, v.mul(s_l, v.add(s_h, ss)))
+    s2 = v.mul(s_h, s_h)
+    t_h = _low_word_cleared(v, v.add(v.add(3.0, s2), r))
+    t_l = v.sub(r, v.sub(v.sub(t_h, 3.0), s2))
+    u = v.mul(s_h, t_h)
+    w = v.add(v.mul(s_l, t_h), v.mul(t_l, ss))
+    p_h = _low_word_cleared(v, v.add(u, w))
+    p_l = v.sub(w, v.sub(p_h, u))
+    z_h = v.mul(_CP_H, p_h)
+    z_l = v.add(v.add(v.mul(_CP_L, p_h), v.mul(p_l, _CP)), dp_l)
+    t = v.emit(f"sitofp {v.ty('i32')} {n} to {v.ty('double')}")
+    t1 = _low_word_cleared(v, v.add(v.add(v.add(z_h, z_l), dp_h), t))
+    t2 = v.sub(z_l, v.sub(v.sub(v.sub(t1, t), dp_h), z_h))
+    # y * log2(x) = p_h + p_l, then 2^that
+    y1 = _low_word_cleared(v, y)
+    p_l = v.add(v.mul(v.sub(y, y1), t1), v.mul(y, t2))
+    p_h = v.mul(y1, t1)
+    z = v.add(p_l, p_h)
+    j = v.high_word(z)
+    covered = v.both(covered, v.icmp("slt", j, 0x40900000))                                   # no overflow
+    covered = v.both(covered, v.icmp("slt", v.i("and", j, 0x7FFFFFFF), 0x4090CC00))           # no underflow
+    i = v.i("and", j, 0x7FFFFFFF)
+    whole = v.icmp("sgt", i, 0x3FE00000)
+    k = v.select(whole, "i32", v.i("sub", v.i("ashr", i, 20), 0x3FF), 0)
+    m = v.i("add", j, v.i("lshr", 0x00100000, v.i("add", k, 1)))
+    k = v.select(whole, "i32", v.i("sub", v.i("lshr", v.i("and", m, 0x7FFFFFFF), 20), 0x3FF), 0)
+    t = _words(v, v.i("and", m, v.i("xor", v.i("lshr", 0x000FFFFF, k), -1)), 0)
+    m = v.i("lshr", v.i("or", v.i("and", m, 0x000FFFFF), 0x00100000), v.i("sub", 20, k))
+    m = v.select(v.icmp("slt", j, 0), "i32", v.i("sub", 0, m), m)
+    n = v.select(whole, "i32", m, 0)
+    p_h = v.select(whole, "double", v.sub(p_h, t), p_h)
+    t = _low_word_cleared(v, v.add(p_l, p_h))
+    u = v.mul(t, _LG2_H)
+    w = v.add(v.mul(v.sub(p_l, v.sub(t, p_h)), _LG2), v.mul(t, _LG2_L))
+    z = v.add(u, w)
+    w = v.sub(w, v.sub(z, u))
+    t = v.mul(z, z)
+    t1 = v.sub(z, v.mul(t, v.add(_P[0], v.mul(t, v.add(_P[1], v.mul(t, v.add(_P[2], v.mul(t, v.add(
+        _P[3], v.mul(t, _P[4]))))))))))
+    r = v.f("fdiv", v.mul(z, t1), v.sub(v.sub(t1, 2.0), v.add(w, v.mul(z, w))))
+    z = v.sub(1.0, v.sub(r, z))
+    high = v.i("add", v.high_word(z), v.i("shl", n, 20))
+    covered = v.both(covered, v.icmp("sgt", v.i("ashr", high, 20), 0))                        # a normal result
+    result = _words(v, high, _low_word(v, z))
+    uncovered = v.negate(covered)
+    mask = v.emit(f"bitcast {v.ty('i1')} {uncovered} to i{lanes}")
+    any_uncovered = v.emit(f"icmp ne i{lanes} {mask}, 0")
+    vt = v.ty("double")
+    return (f"define {vt} @{vector_symbol('pow', lanes)}({vt} %x, {vt} %y) nounwind {{\n"
+            f"entry:\n" + "\n".join(v.lines) + f"\n  br i1 {any_uncovered}, label %by_lane, label %done\n"
+            f"by_lane:\n{_by_lane('pow', lanes, ['%x', '%y'])}"
+            f"  ret {vt} %lane{lanes - 1}\n"
+            f"done:\n  ret {vt} {result}\n}}\n")
