@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m engine prepare
 	touch $(STAMP)
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml

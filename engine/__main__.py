@@ -1,4 +1,5 @@
-"""Command line: `python -m engine render ...` and `python -m engine check ...`."""
+"""Command line: `python -m engine render ...`, `python -m engine check ...` and
+`python -m engine prepare`."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,21 @@ def _code(args) -> str:
     if args.code is None:
         raise SystemExit("error: give CODE or --stdin")
     return args.code
+
+
+def _prepare() -> int:
+    """The fdlibm port's object code (about 12 s with numba, once per machine and port
+    version), the sample mappings and the Math functions' vector variants: kept on disk,
+    so the first song rendered after an install does not wait for them."""
+    import time  # noqa: PLC0415
+    from engine.compiled import fdlibm_object, warm_up  # noqa: PLC0415
+    started = time.monotonic()
+    warm_up()
+    if fdlibm_object.addresses() is None:
+        print("prepare: the fdlibm object code could not be built here; songs use numba's "
+              "functions instead (the same bits, slower to load)", file=sys.stderr)
+    print(f"prepare: engine machine code ready in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -34,8 +50,12 @@ def main(argv=None) -> int:
     c.add_argument("code", nargs="?")
     c.add_argument("--stdin", action="store_true")
     c.add_argument("--mode", default="uint8", choices=MODES)
+    sub.add_parser("prepare", help="build the machine code every process would otherwise build on first use "
+                                   "(make runs it after installing)")
     args = ap.parse_args(argv)
 
+    if args.command == "prepare":
+        return _prepare()
     if args.command == "check":
         try:
             result = check(_code(args), args.mode)

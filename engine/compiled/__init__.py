@@ -74,13 +74,15 @@ __all__ = ["load_song", "check_song", "compile_song", "warm_up"]
 
 def warm_up() -> None:
     """Create the process's JIT, load the fdlibm port's machine code (the first process
-    on a machine builds it with numba, about 12 s: engine.compiled.fdlibm_object) and
-    compile the sample conversion, so a pool process's first song pays none of it."""
+    on a machine builds it with numba, about 12 s: engine.compiled.fdlibm_object) and its
+    vector variants, and compile the sample conversion, so a pool process's first song
+    pays none of it."""
     from engine.compiled import samples  # noqa: PLC0415
-    from engine.compiled.jit import register_fdlibm_symbols, target_machine  # noqa: PLC0415
+    from engine.compiled.jit import OPTIMIZED, register_fdlibm_symbols, target_machine  # noqa: PLC0415
     target_machine()
     if analysis.fdlibm_names():
         register_fdlibm_symbols()
+        OPTIMIZED.load_vector_variants(analysis.fdlibm_names())
     samples.warm_up()
 
 

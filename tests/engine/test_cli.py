@@ -44,3 +44,21 @@ def test_check_exit_codes():
     assert p.returncode == 2 and p.stdout.splitlines()[0] == "syntax error at 1:4: unexpected end of input"
     p = run("check", "--stdin", stdin="t>>4")
     assert p.returncode == 0
+
+
+def test_prepare_leaves_the_engines_machine_code_on_disk(tmp_path):
+    """After `python -m engine prepare` (make runs it after installing), a new process
+    loads the fdlibm port, its vector variants and the sample mappings from disk."""
+    import os
+    env = dict(os.environ, ENGINE_CACHE_DIR=str(tmp_path))
+    p = subprocess.run([sys.executable, "-m", "engine", "prepare"], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr
+    assert "engine machine code ready" in p.stdout
+    probe = ("from engine.compiled import warm_up; from engine.compiled.jit import object_cache_hits, OPTIMIZED;"
+             "from engine.compiled.analysis import fdlibm_names; warm_up();"
+             "print(object_cache_hits(), len(OPTIMIZED.vector_variants_loaded), len(fdlibm_names()))")
+    p = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    hits, loaded, functions = map(int, p.stdout.split())
+    assert loaded == functions and hits >= functions + 3      # every variant module and the 3 mappings
