@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 import math
-import threading
 from dataclasses import dataclass
 
 import llvmlite.ir as ir
@@ -72,25 +71,10 @@ class Val:
     i: ir.Value | None = None                # i64 equal to d, when d is proven an integer
     rng: tuple[int, int] | None = None       # bounds of i (engine.compiled.integers)
 
-    def __post_init__(self):
-        if self.i is not None and self.rng is not None and self.u is None:
-            _facts.by_double[id(self.d)] = (self.d, self.i, self.rng)
 
-
-class _Facts(threading.local):
-    """The integer facts of the kernel being generated, by the double they are equal to,
-    for code that receives only the double (a Math call's arguments)."""
-    def __init__(self):
-        self.by_double: dict[int, tuple] = {}
-
-
-_facts = _Facts()
-
-
-def fact_of(d: ir.Value) -> tuple | None:
-    """(i64, (lo, hi)) when the double `d` is a proven integer of the kernel being generated."""
-    entry = _facts.by_double.get(id(d))
-    return entry[1:] if entry is not None and entry[0] is d else None
+def integer_fact(v: Val, d: ir.Value) -> tuple | None:
+    """(i64, (lo, hi)) when `d`, the number of `v`, is a proven integer."""
+    return (v.i, v.rng) if d is v.d and v.i is not None and v.rng is not None and v.u is None else None
 
 
 UNDEF_VAL = Val("undef", dconst(NAN), TRUE)
@@ -1018,7 +1002,8 @@ class CodeGen:
             return Val("num", b.sitofp(r, DBL), None, b.sext(r, I64), integers.INT32)
         raise AssertionError(node.op)
 
-    def arith(self, op: str, a: ir.Value, c: ir.Value, exponent_node=None) -> ir.Value:
+    def arith(self, op: str, a: ir.Value, c: ir.Value, exponent_node=None, exponent_fact=None) -> ir.Value:
+        """`a op c` of doubles; exponent_fact: integers.py's fact about c, when `**`."""
         b = self.b
         folded = fold_binary(op, constant_of(a), constant_of(c), self.fdlibm_scalar)
         if folded is not None and (op != "**" or "pow" in self.info.fdlibm):
@@ -1034,7 +1019,7 @@ class CodeGen:
         if op == "%":
             return self.remainder(a, c)
         if op == "**":
-            return self.pow(a, c, exponent_node)
+            return self.pow(a, c, exponent_node, exponent_fact)
         if op in ("&", "|", "^", "<<", ">>", ">>>"):
             x = self.toint32(a)
             y = self.toint32(c)
@@ -1052,7 +1037,7 @@ class CodeGen:
             return b.uitofp(b.lshr(x, s), DBL)
         raise AssertionError(op)
 
-    def pow(self, x, y, exponent_node) -> ir.Value:
+    def pow(self, x, y, exponent_node, exponent_fact=None) -> ir.Value:
         b = self.b
         k = const_number(exponent_node) if exponent_node is not None else None
         if k == 0.0:
@@ -1067,7 +1052,7 @@ class CodeGen:
             s = self.call_intr("llvm.sqrt", x)
             s = b.select(b.fcmp_ordered("==", x, dconst(0.0)), dconst(0.0), s)
             return b.select(b.fcmp_ordered("==", x, dconst(-math.inf)), dconst(math.inf), s)
-        return self.fdlibm_call("pow", x, y)
+        return self.fdlibm_call("pow", x, y, exponent_fact=exponent_fact)
 
     def remainder(self, a: ir.Value, c: ir.Value) -> ir.Value:
         """JS `%` of doubles: fmod, a library call, except by a constant power of two 2^k >= 1:
@@ -1085,7 +1070,7 @@ class CodeGen:
         whole = self.call_intr("llvm.trunc", b.fmul(a, dconst(1.0 / abs(divisor))))
         return self.call_intr("llvm.copysign", b.fsub(a, b.fmul(whole, dconst(abs(divisor)))), a)
 
-    def fdlibm_call(self, name: str, *args) -> ir.Value:
+    def fdlibm_call(self, name: str, *args, exponent_fact=None) -> ir.Value:
         consts = [constant_of(a) for a in args]
         if all(k is not None for k in consts):
             # folded with the port's own machine code: exactly the value a call would give
@@ -1094,7 +1079,7 @@ class CodeGen:
         if tabulated is not None:
             return tabulated
         if name == "pow" and consts[0] == 2.0:
-            exponent = fact_of(args[1])
+            exponent = exponent_fact
             if exponent is not None and -1022 <= exponent[1][0] and exponent[1][1] <= 1023:
                 # 2**k of an integer k is the port's value exactly (tests/engine/test_speed_paths):
                 # the double with exponent field k + 1023 and a zero mantissa
@@ -1197,7 +1182,7 @@ class CodeGen:
         da, dc = self.to_number(a), self.to_number(c)
         if node.op in BITWISE_OPS and (constant_of(da) is None or constant_of(dc) is None):
             return self.bitwise(node.op, a, da, c, dc)
-        return Val("num", self.arith(node.op, da, dc, node.right), None)
+        return Val("num", self.arith(node.op, da, dc, node.right, integer_fact(c, dc)), None)
 
     def bitwise(self, op: str, a: Val, da, c: Val, dc) -> Val:
         """A bitwise operator (of integer facts or not): its result is an integer fact (an
@@ -1268,7 +1253,8 @@ class CodeGen:
                 cur = Val(cur.base, cur.d, FALSE)
             return self.merge(self.kind(node), [(cur, keep_bb), (v, v_bb)])
         v = self.expr(node.value)
-        d = self.arith(op[:-1], self.to_number(cur), self.to_number(v), node.value)
+        dv = self.to_number(v)
+        d = self.arith(op[:-1], self.to_number(cur), dv, node.value, integer_fact(v, dv))
         res = Val("num", d, None)
         write(res)
         return res
@@ -1802,18 +1788,21 @@ class CodeGen:
             name = self.info.math_aliases[callee.name]
         if name == "int":
             name = "floor"
-        args = [self.to_number(self.expr(a)) for a in node.args]
+        vals = [self.expr(a) for a in node.args]
+        args = [self.to_number(v) for v in vals]
         if name == "random":
             rs = self.b.gep(self.state, [ir.Constant(I64, self.info.random_offset)])
             return Val("num", self.b.call(self.helper_random(), [rs]), None)
-        return Val("num", self.math(name, args), None)
+        return Val("num", self.math(name, args, [integer_fact(v, d) for v, d in zip(vals, args)]), None)
 
     def chosen_math_call(self, node) -> Val:
         """`(c ? f : g)(x)`, f and g Math functions: the test, then the arguments, then the
         chosen function (both are computed: they have no effects)."""
         cond = self.truthy(self.expr(node.callee.test))
-        args = [self.to_number(self.expr(a)) for a in node.args]
-        a, b = (self.math(name, args) for name in self.info.chosen_math_calls[id(node)])
+        vals = [self.expr(a) for a in node.args]
+        args = [self.to_number(v) for v in vals]
+        facts = [integer_fact(v, d) for v, d in zip(vals, args)]
+        a, b = (self.math(name, args, facts) for name in self.info.chosen_math_calls[id(node)])
         return Val("num", self.b.select(cond, a, b), None)
 
     def inlined_function_call(self, node, stereo: bool):
@@ -1878,7 +1867,7 @@ class CodeGen:
             d = b.select(v.u, dconst(parse_int_string("undefined", radix)), d)
         return Val("num", d, None)
 
-    def math(self, name: str, args: list) -> ir.Value:
+    def math(self, name: str, args: list, facts: list | None = None) -> ir.Value:
         b = self.b
         a = args[0] if args else dconst(NAN)
         if name in ("floor", "ceil", "trunc", "sqrt"):
@@ -1915,7 +1904,8 @@ class CodeGen:
             padded = list(args[:arity]) + [dconst(NAN)] * (arity - len(args))
             if name == "hypot":
                 raise AssertionError("hypot")
-            return self.fdlibm_call(name, *padded)
+            exponent_fact = facts[1] if name == "pow" and facts and len(facts) > 1 else None
+            return self.fdlibm_call(name, *padded, exponent_fact=exponent_fact)
         raise AssertionError(name)
 
     def call_intr_n(self, name: str, *args) -> ir.Value:
@@ -1948,11 +1938,7 @@ def struct_key(v: float):
 def generate(info: SongInfo) -> str:
     """LLVM IR text of the song's kernel."""
     with P.deep_recursion():
-        _facts.by_double.clear()
         gen = CodeGen(info)
-        try:
-            text = gen.build()
-        finally:
-            _facts.by_double.clear()
+        text = gen.build()
         info.optimize = gen.array_cells <= MAX_OPTIMIZED_ARRAY_CELLS and len(text) <= MAX_OPTIMIZED_IR
         return text
