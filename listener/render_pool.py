@@ -40,12 +40,20 @@ class TaskFailed(Exception):
         self.kind, self.message, self.permanent = kind, message, permanent
 
 
-def _serve(conn: Connection, permanent_types: tuple[str, ...], nice: int = 0) -> None:
-    """Body of a pool process: run tasks until the pipe closes."""
+def _serve(conn: Connection, permanent_types: tuple[str, ...], nice: int = 0,
+           warm_up: tuple[Callable, Any] | None = None) -> None:
+    """Body of a pool process: run `warm_up` (a replacement's: the pool's warm-up task),
+    then tasks until the pipe closes. A task sent meanwhile waits in the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when we stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if nice:
         os.nice(nice)
+    if warm_up is not None:
+        fn, payload = warm_up
+        try:
+            fn(payload, lambda _value: None)
+        except Exception:  # noqa: BLE001 - a cold process renders the same, only later
+            log.warning("warming up a replacement render process failed", exc_info=True)
     while True:
         try:
             fn, payload = conn.recv()
@@ -80,11 +88,12 @@ class RenderPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Slot] | None = None
         self._slots: list[_Slot] = []
+        self._warm_up: tuple[Callable, Any] | None = None   # what warm_up ran, for replacements
         self.restarts = 0
 
     def _spawn(self) -> _Slot:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_serve, args=(child, self._permanent, self._nice),
+        proc = self._ctx.Process(target=_serve, args=(child, self._permanent, self._nice, self._warm_up),
                                  name="render", daemon=True)
         proc.start()
         child.close()
@@ -98,7 +107,9 @@ class RenderPool:
             self._idle.put_nowait(self._spawn())
 
     async def warm_up(self, fn: Callable, payload: Any) -> None:
-        """Run `fn` once in every process so the first real render pays no imports."""
+        """Run `fn` once in every process so the first real render pays no imports; a
+        process started later to replace one runs it too, before its first task."""
+        self._warm_up = (fn, payload)
         await asyncio.gather(*(self.run(fn, payload, timeout=120) for _ in range(self.size)),
                              return_exceptions=True)
 

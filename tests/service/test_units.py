@@ -213,3 +213,26 @@ def test_mix_warm_up_renders_and_leaves_no_files(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     warm_up_mix_in_process()
     assert list(tmp_path.iterdir()) == []
+
+
+def remember_warm_up(path, _report):
+    with open(path, "a") as f:
+        f.write(f"{os.getpid()}\n")
+
+
+async def test_a_replacement_process_is_warmed_up_before_its_first_render(tmp_path):
+    """The pool's warm-up runs in the processes it starts with and in every process that
+    replaces a killed one, before that process takes its first render."""
+    warmed = tmp_path / "warmed"
+    pool = RenderPool(1)
+    await pool.start()
+    try:
+        await pool.warm_up(remember_warm_up, str(warmed))
+        first = await pool.run(sleepy, 0, timeout=10)
+        with pytest.raises(RenderTimeout):
+            await pool.run(sleepy, 30, timeout=0.2)
+        second = await pool.run(sleepy, 0, timeout=30)
+        assert second != first and pool.restarts == 1
+        assert warmed.read_text().split() == [str(first), str(second)]
+    finally:
+        await pool.close()
