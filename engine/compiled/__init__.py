@@ -83,6 +83,7 @@ def warm_up() -> None:
     if analysis.fdlibm_names():
         register_fdlibm_symbols()
         OPTIMIZED.load_vector_variants(analysis.fdlibm_names())
+    OPTIMIZED.load_vector_variants({"remainder"})
     samples.warm_up()
 
 

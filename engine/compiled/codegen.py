@@ -91,7 +91,7 @@ class CodeGen:
         self.b: ir.IRBuilder = None
         self.counter = 0
         self.tables: dict = {}
-        self.fdlibm_declared: list[str] = []     # the port's functions the kernel calls
+        self.vectorisable_calls: list[str] = []  # functions with vector variants the kernel calls
         self.intrinsics: dict = {}
         self.local_slots: dict[str, tuple] = {}
         self.song_function_flags: dict[str, ir.Value] = {}   # song parameter -> i1 "holds its function"
@@ -505,8 +505,8 @@ class CodeGen:
         b.position_at_end(self.abort_bb)
         b.ret(ir.Constant(I32, -1))
         text = str(self.module)
-        if self.fdlibm_declared:
-            text += vector_math.declarations(self.fdlibm_declared)
+        if self.vectorisable_calls:
+            text += vector_math.declarations(self.vectorisable_calls)
         return text
 
     def result(self, node):
@@ -1055,20 +1055,32 @@ class CodeGen:
         return self.fdlibm_call("pow", x, y, exponent_fact=exponent_fact)
 
     def remainder(self, a: ir.Value, c: ir.Value) -> ir.Value:
-        """JS `%` of doubles: fmod, a library call, except by a constant power of two 2^k >= 1:
-        a - trunc(a / 2^k) * 2^k is then exact (the quotient is exact, so the product is
-        a's multiple of 2^k nearest 0, and fmod's result is representable, so the
-        difference is exact too), with a's sign for a zero result; NaN for a = +-Infinity.
-        Unlike fmod, it vectorises (tests/engine/test_speed_paths)."""
+        """JS `%` of doubles, C's fmod. By a constant power of two 2^k >= 1 it is
+        a - trunc(a / 2^k) * 2^k (the quotient is exact, so the product is a's multiple of
+        2^k nearest 0, and fmod's result is representable, so the difference is exact
+        too), with a's sign for a zero result; NaN for a = +-Infinity. By another constant
+        integer, or a divisor known at run time, it is engine.compiled.vector_rem's
+        function (exact without fmod for integer divisors and dividends below 2^53, fmod
+        otherwise), which has vector variants; by a constant that is not an integer,
+        fmod. (tests/engine/test_semantics)"""
         b = self.b
         divisor = constant_of(c)
-        if divisor is None or not math.isfinite(divisor) or divisor == 0:
-            return b.frem(a, c)
-        mantissa, exponent = math.frexp(abs(divisor))
-        if mantissa != 0.5 or not 0 <= exponent - 1 <= 1022:     # 2^k, k >= 0: a / 2^k cannot overflow
-            return b.frem(a, c)
-        whole = self.call_intr("llvm.trunc", b.fmul(a, dconst(1.0 / abs(divisor))))
-        return self.call_intr("llvm.copysign", b.fsub(a, b.fmul(whole, dconst(abs(divisor)))), a)
+        if divisor is not None:
+            if not math.isfinite(divisor) or divisor != math.trunc(divisor) or not 1 <= abs(divisor) < 2.0 ** 53:
+                return b.frem(a, c)
+            mantissa, exponent = math.frexp(abs(divisor))
+            if mantissa == 0.5:             # 2^k, 0 <= k < 53
+                whole = self.call_intr("llvm.trunc", b.fmul(a, dconst(1.0 / abs(divisor))))
+                return self.call_intr("llvm.copysign", b.fsub(a, b.fmul(whole, dconst(abs(divisor)))), a)
+        symbol = vector_math.REMAINDER_SYMBOL
+        f = self.module.globals.get(symbol)
+        if f is None:
+            f = ir.Function(self.module, ir.FunctionType(DBL, [DBL, DBL]), symbol)
+            for attr in ("nounwind", "readnone"):
+                f.attributes.add(attr)
+            set.add(f.attributes, f'"vector-function-abi-variant"="{vector_math.abi_variants("remainder")}"')
+            self.vectorisable_calls.append("remainder")
+        return b.call(f, [a, c])
 
     def fdlibm_call(self, name: str, *args, exponent_fact=None) -> ir.Value:
         consts = [constant_of(a) for a in args]
@@ -1096,7 +1108,7 @@ class CodeGen:
                 f.attributes.add(attr)
             # vector variants for the loop vectoriser (llvmlite knows no string attributes)
             set.add(f.attributes, f'"vector-function-abi-variant"="{vector_math.abi_variants(name)}"')
-            self.fdlibm_declared.append(name)
+            self.vectorisable_calls.append(name)
         return self.b.call(f, list(args))
 
     def tabulated_call(self, name: str, args, consts) -> ir.Value | None:

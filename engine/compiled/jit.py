@@ -94,6 +94,8 @@ class Jit:
                 return self.addresses[name]
             if passes == "O2" and VECTOR_SYMBOL_PREFIX in ir_text:
                 self.load_vector_variants(set(_VECTOR_FUNCTION.findall(ir_text)))
+            if f"@{vector_math.REMAINDER_SYMBOL}(" in ir_text or f'@"{vector_math.REMAINDER_SYMBOL}"(' in ir_text:
+                OPTIMIZED.load_vector_variants({"remainder"})     # its scalar function, for any engine
             self._add(ir_text.replace('@"fill"', f'@"{name}"'), key, passes)
             self.addresses[name] = self.engine.get_function_address(name)
             return self.addresses[name]
@@ -128,6 +130,9 @@ class Jit:
             for name in sorted(set(names) - self.vector_variants_loaded):
                 ir_text = vector_math.variants_ir(name)
                 self._add(ir_text, self.key(ir_text, True, engine_part=True), self.ir_passes)
+                if name == "remainder":       # called by quick code too: known to every engine
+                    llvm.add_symbol(vector_math.REMAINDER_SYMBOL,
+                                    self.engine.get_function_address(vector_math.REMAINDER_SYMBOL))
                 self.vector_variants_loaded.add(name)
 
 

@@ -79,6 +79,11 @@ class Vec:
         upper = self.emit(f"lshr {self.ty('i64')} {bits}, {self.splat('i64', 32)}")
         return self.emit(f"trunc {self.ty('i64')} {upper} to {self.ty('i32')}")
 
+    def intrinsic(self, name: str, *args: str) -> str:
+        """llvm.<name> of doubles (fabs, trunc, copysign)."""
+        vt = self.ty("double")
+        return self.emit(f"call {vt} @llvm.{name}.v{self.lanes}f64({', '.join(f'{vt} {a}' for a in args)})")
+
     def fabs(self, x: str) -> str:
         return self.emit(f"call {self.ty('double')} @llvm.fabs.v{self.lanes}f64({self.ty('double')} {x})")
 

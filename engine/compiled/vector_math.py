@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 
+from engine.compiled import vector_rem
 from engine.compiled.vector_ir import FDLIBM_SYMBOL_PREFIX, VECTOR_SYMBOL_PREFIX, by_lane, vector_symbol
 from engine.compiled.vector_pow import pow_variant
 from engine.compiled.vector_trig import trig
@@ -27,13 +28,19 @@ __all__ = ["FDLIBM_SYMBOL_PREFIX", "VECTOR_SYMBOL_PREFIX", "abi_variants", "decl
            "vector_symbol"]
 LANES = (2, 4, 8)
 VECTORISED = ("sin", "cos", "tan", "pow")     # the others: lane by lane
-BINARY = ("atan2", "pow")
+BINARY = ("atan2", "pow", "remainder")
+REMAINDER_SYMBOL = vector_rem.SYMBOL           # JS % of doubles (engine.compiled.vector_rem)
+
+
+def scalar_symbol(name: str) -> str:
+    """The scalar function a kernel calls: the port's `name`, or "remainder" (JS %)."""
+    return REMAINDER_SYMBOL if name == "remainder" else FDLIBM_SYMBOL_PREFIX + name
 
 
 def abi_variants(name: str) -> str:
     """The value of the scalar function's `vector-function-abi-variant` attribute."""
     params = "vv" if name in BINARY else "v"
-    return ",".join(f"_ZGV_LLVM_N{w}{params}_{FDLIBM_SYMBOL_PREFIX}{name}({vector_symbol(name, w)})"
+    return ",".join(f"_ZGV_LLVM_N{w}{params}_{scalar_symbol(name)}({vector_symbol(name, w)})"
                     for w in LANES)
 
 
@@ -64,7 +71,12 @@ def declarations(names) -> str:
 @functools.cache
 def variants_ir(name: str) -> str:
     """The module of the variants of the port's function `name` (one module a function:
-    a kernel loads only those it calls)."""
+    a kernel loads only those it calls); "remainder": JS % of doubles, with its scalar
+    function."""
+    if name == "remainder":
+        return "\n".join([vector_rem.scalar_ir(), *(vector_rem.variant_ir(w) for w in LANES),
+                          *(vector_rem.intrinsic_declarations(w) for w in (1, *LANES)),
+                          *(f"declare <{w} x double> @llvm.fabs.v{w}f64(<{w} x double>)" for w in (1, *LANES))])
     arity = 2 if name in BINARY else 1
     parts = [f"declare double @{FDLIBM_SYMBOL_PREFIX}{name}({', '.join(['double'] * arity)}) nounwind readnone"]
     for lanes in LANES:

@@ -198,7 +198,8 @@ def test_toint32_of_computed_values_over_every_exponent():
         assert not wrong, wrong[:5]
 
 
-REMAINDER_DIVISORS = ["1", "-1", "2", "8", "4096", "-32768", "2**52", "2**60", "2**1022", "0.5", "3", "-7.5", "1e300"]
+REMAINDER_DIVISORS = ["1", "-1", "2", "8", "4096", "-32768", "2**52", "2**60", "2**1022", "0.5", "3", "-7.5", "1e300",
+                      "235", "-99", "255", "1e15", "2**53-1", "2**53+2", "12.000000000000002"]
 
 
 def test_remainder_of_computed_doubles_is_fmod():
@@ -227,3 +228,31 @@ def test_remainder_of_computed_doubles_is_fmod():
         got = left[k * n:(k + 1) * n]
         wrong = [(x, g, e) for x, g, e in zip(xs, got, expected) if not same(g, e)]
         assert not wrong, (divisor, wrong[:5])
+
+
+def test_remainder_by_a_divisor_known_at_run_time_is_fmod():
+    """`a % c` with both only known at run time (engine.compiled.vector_rem's function and
+    its vector variants), over integer and fractional divisors and dividends, the edges
+    of 2^53 and the special values, in the vectorised loop."""
+    rng = np.random.default_rng(12)
+    n = 300
+    a = np.concatenate([rng.integers(-2**40, 2**40, n).astype(float), rng.uniform(-1e5, 1e5, n),
+                        rng.integers(0, 2**53, n).astype(float), rng.choice([-1.0, 1.0], n) * 2.0 ** rng.uniform(-1074, 1023, n),
+                        np.tile([0.0, -0.0, math.inf, -math.inf, math.nan, 2.0**53, 2.0**53 - 1, -(2.0**53 - 1),
+                                 9007199254740990.0, 5e-324, 1.7976931348623157e308], 40)])
+    c = np.concatenate([rng.integers(1, 1000, n).astype(float) * rng.choice([-1, 1], n), rng.uniform(-50, 50, n),
+                        rng.integers(1, 2**53, n).astype(float), rng.integers(1, 2**20, n).astype(float),
+                        np.tile([3.0, -7.0, 0.0, -0.0, math.inf, math.nan, 1.0, 2.0**53, 2.0**53 - 1, 0.5, 1e300], 40)])
+    c = np.concatenate([c, rng.permutation(c)])
+    a = np.concatenate([a, a])
+    literal = lambda xs: ",".join("NaN" if math.isnan(x) else ("Infinity" if x == math.inf else     # noqa: E731
+                                  "-Infinity" if x == -math.inf else repr(float(x))) for x in xs)
+    left = np.empty(len(a))
+    for start in range(0, len(a), 700):           # songs within the code length limit
+        end = min(start + 700, len(a))
+        song = load_song(f"[{literal(a[start:end])}][t]%[{literal(c[start:end])}][t]", "float", 8000)
+        assert song.wait_optimized(300)
+        song.fill(0, left[start:end], np.empty(end - start))
+    expected = [math.fmod(x, y) if math.isfinite(x) and y != 0 and not math.isnan(y) else math.nan for x, y in zip(a, c)]
+    wrong = [(x, y, g, e) for x, y, g, e in zip(a, c, left, expected) if not same(g, e)]
+    assert not wrong, wrong[:5]
