@@ -158,7 +158,10 @@ class FaultRun:
                             await asyncio.sleep(0.2)
                 finally:
                     await conn.close()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError):
+            except Exception as exc:  # noqa: BLE001 - the restart breaks connections in many ways
+                # (a short fault run once ended with no request: an exception outside the
+                # list caught here then ended the task, which counted as done)
+                log.info("re-render requests: %s: %s; retrying", type(exc).__name__, exc)
                 await asyncio.sleep(0.5)
 
     # -- faults --------------------------------------------------------------------
@@ -212,6 +215,7 @@ class FaultRun:
                 finally:
                     await conn.close()
                 if pending == 0 and self.rerenders_done.done():
+                    self.rerenders_done.result()      # its error, if it had one, ends the run
                     return
             except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
                 pass
