@@ -1,7 +1,11 @@
 """pow on 2, 4 or 8 lanes at once: the port's e_pow.c (engine.fdlibm.pow, V8's
 legacy::pow) on its common path, the same double operations in the same order, with
 selects instead of branches, so every lane has the scalar function's bits
-(tests/engine/test_vector_math)."""
+(tests/engine/test_vector_math).
+The constants are restated from engine.fdlibm.pow: importing the port imports numba, which a
+render process never loads; the lane-by-lane comparisons with the port catch any
+difference.
+"""
 from __future__ import annotations
 
 from engine.compiled.vector_ir import Vec, function_ir

@@ -4,7 +4,11 @@ same double operations in the same order, with selects instead of branches, so e
 has the scalar function's bits (tests/engine/test_vector_math). A lane beyond 2^19*pi/2,
 one whose reduction depends on fdlibm's table of multiples of pi/2, or tan's of a reduced
 argument below 2^-28 in an odd quadrant, sends the vector lane by lane through the
-scalar function."""
+scalar function.
+The constants are restated from engine.fdlibm.trig: importing the port imports numba, which a
+render process never loads; the lane-by-lane comparisons with the port catch any
+difference.
+"""
 from __future__ import annotations
 
 from engine.compiled.vector_ir import Vec, function_ir
