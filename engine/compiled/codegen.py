@@ -1003,7 +1003,8 @@ class CodeGen:
         raise AssertionError(node.op)
 
     def arith(self, op: str, a: ir.Value, c: ir.Value, exponent_node=None, exponent_fact=None) -> ir.Value:
-        """`a op c` of doubles; exponent_fact: integers.py's fact about c, when `**`."""
+        """`a op c` of doubles, for an arithmetic operator or two constants;
+        exponent_fact: integers.py's fact about c, when `**`."""
         b = self.b
         folded = fold_binary(op, constant_of(a), constant_of(c), self.fdlibm_scalar)
         if folded is not None and (op != "**" or "pow" in self.info.fdlibm):
@@ -1020,22 +1021,7 @@ class CodeGen:
             return self.remainder(a, c)
         if op == "**":
             return self.pow(a, c, exponent_node, exponent_fact)
-        if op in ("&", "|", "^", "<<", ">>", ">>>"):
-            x = self.toint32(a)
-            y = self.toint32(c)
-            if op == "&":
-                return b.sitofp(b.and_(x, y), DBL)
-            if op == "|":
-                return b.sitofp(b.or_(x, y), DBL)
-            if op == "^":
-                return b.sitofp(b.xor(x, y), DBL)
-            s = b.and_(y, ir.Constant(I32, 31))
-            if op == "<<":
-                return b.sitofp(b.shl(x, s), DBL)
-            if op == ">>":
-                return b.sitofp(b.ashr(x, s), DBL)
-            return b.uitofp(b.lshr(x, s), DBL)
-        raise AssertionError(op)
+        raise AssertionError(op)     # bitwise operators: folded above, or CodeGen.bitwise
 
     def pow(self, x, y, exponent_node, exponent_fact=None) -> ir.Value:
         b = self.b
@@ -1072,15 +1058,22 @@ class CodeGen:
             if mantissa == 0.5:             # 2^k, 0 <= k < 53
                 whole = self.call_intr("llvm.trunc", b.fmul(a, dconst(1.0 / abs(divisor))))
                 return self.call_intr("llvm.copysign", b.fsub(a, b.fmul(whole, dconst(abs(divisor)))), a)
-        symbol = vector_math.REMAINDER_SYMBOL
+        return b.call(self.vectorisable_function("remainder"), [a, c])
+
+    def vectorisable_function(self, name: str) -> ir.Function:
+        """The declaration of a function with vector variants (the port's `name`, or
+        "remainder": engine.compiled.vector_math), resolved by the JIT. Pure: LLVM may
+        share repeated calls; its variants are named for the loop vectoriser (through a
+        string attribute, which llvmlite does not know)."""
+        symbol = vector_math.scalar_symbol(name)
         f = self.module.globals.get(symbol)
         if f is None:
-            f = ir.Function(self.module, ir.FunctionType(DBL, [DBL, DBL]), symbol)
+            f = ir.Function(self.module, ir.FunctionType(DBL, [DBL] * vector_math.arity(name)), symbol)
             for attr in ("nounwind", "readnone"):
                 f.attributes.add(attr)
-            set.add(f.attributes, f'"vector-function-abi-variant"="{vector_math.abi_variants("remainder")}"')
-            self.vectorisable_calls.append("remainder")
-        return b.call(f, [a, c])
+            set.add(f.attributes, f'"vector-function-abi-variant"="{vector_math.abi_variants(name)}"')
+            self.vectorisable_calls.append(name)
+        return f
 
     def fdlibm_call(self, name: str, *args, exponent_fact=None) -> ir.Value:
         consts = [constant_of(a) for a in args]
@@ -1091,25 +1084,13 @@ class CodeGen:
         if tabulated is not None:
             return tabulated
         if name == "pow" and consts[0] == 2.0:
-            exponent = exponent_fact
-            if exponent is not None and -1022 <= exponent[1][0] and exponent[1][1] <= 1023:
+            if exponent_fact is not None and -1022 <= exponent_fact[1][0] and exponent_fact[1][1] <= 1023:
                 # 2**k of an integer k is the port's value exactly (tests/engine/test_speed_paths):
                 # the double with exponent field k + 1023 and a zero mantissa
                 b = self.b
-                field = b.add(exponent[0], ir.Constant(I64, 1023))
+                field = b.add(exponent_fact[0], ir.Constant(I64, 1023))
                 return b.bitcast(b.shl(field, ir.Constant(I64, 52)), DBL)
-        symbol = FDLIBM_SYMBOL_PREFIX + name
-        f = self.module.globals.get(symbol)
-        if f is None:
-            # resolved by the JIT to the port's C function (kernel.register_fdlibm_symbols)
-            f = ir.Function(self.module, ir.FunctionType(DBL, [DBL] * len(args)), symbol)
-            # pure functions: LLVM may share repeated calls
-            for attr in ("nounwind", "readnone"):
-                f.attributes.add(attr)
-            # vector variants for the loop vectoriser (llvmlite knows no string attributes)
-            set.add(f.attributes, f'"vector-function-abi-variant"="{vector_math.abi_variants(name)}"')
-            self.vectorisable_calls.append(name)
-        return self.b.call(f, list(args))
+        return self.b.call(self.vectorisable_function(name), list(args))
 
     def tabulated_call(self, name: str, args, consts) -> ir.Value | None:
         """Math.<name> of a pure function of one constant table's element
@@ -1146,7 +1127,7 @@ class CodeGen:
     def fdlibm_scalar(self, name: str):
         """The port's function `name` callable from Python (for constant folding)."""
         from engine.compiled.analysis import fdlibm_address  # noqa: PLC0415
-        arity = 2 if name in ("atan2", "pow") else 1
+        arity = vector_math.arity(name)
         return ctypes.CFUNCTYPE(ctypes.c_double, *[ctypes.c_double] * arity)(fdlibm_address(name))
 
     def compare(self, op: str, a: Val, c: Val) -> ir.Value:
@@ -1191,10 +1172,15 @@ class CodeGen:
                 return Val("num", exact[0], None, exact[1], exact[2])
         if node.op in ("<", ">", "<=", ">=", "==", "!=", "===", "!=="):
             return Val("bool", self.b.uitofp(self.compare(node.op, a, c), DBL), None)
+        return self.binary_value(node.op, a, c, node.right)
+
+    def binary_value(self, op: str, a: Val, c: Val, right_node) -> Val:
+        """`a op c` for an arithmetic or bitwise operator, in doubles (x_Binary when the
+        integer code does not apply, and compound assignments)."""
         da, dc = self.to_number(a), self.to_number(c)
-        if node.op in BITWISE_OPS and (constant_of(da) is None or constant_of(dc) is None):
-            return self.bitwise(node.op, a, da, c, dc)
-        return Val("num", self.arith(node.op, da, dc, node.right, integer_fact(c, dc)), None)
+        if op in BITWISE_OPS and (constant_of(da) is None or constant_of(dc) is None):
+            return self.bitwise(op, a, da, c, dc)
+        return Val("num", self.arith(op, da, dc, right_node, integer_fact(c, dc)), None)
 
     def bitwise(self, op: str, a: Val, da, c: Val, dc) -> Val:
         """A bitwise operator (of integer facts or not): its result is an integer fact (an
@@ -1265,9 +1251,7 @@ class CodeGen:
                 cur = Val(cur.base, cur.d, FALSE)
             return self.merge(self.kind(node), [(cur, keep_bb), (v, v_bb)])
         v = self.expr(node.value)
-        dv = self.to_number(v)
-        d = self.arith(op[:-1], self.to_number(cur), dv, node.value, integer_fact(v, dv))
-        res = Val("num", d, None)
+        res = self.binary_value(op[:-1], cur, v, node.value)
         write(res)
         return res
 
@@ -1912,7 +1896,7 @@ class CodeGen:
             ctlz = self.intrinsic("llvm.ctlz", [I32])
             return b.uitofp(b.call(ctlz, [self.toint32(a), FALSE]), DBL)
         if name in self.info.fdlibm:
-            arity = 2 if name in ("atan2", "pow") else 1
+            arity = vector_math.arity(name)
             padded = list(args[:arity]) + [dconst(NAN)] * (arity - len(args))
             if name == "hypot":
                 raise AssertionError("hypot")

@@ -94,7 +94,7 @@ class Jit:
                 return self.addresses[name]
             if passes == "O2" and VECTOR_SYMBOL_PREFIX in ir_text:
                 self.load_vector_variants(set(_VECTOR_FUNCTION.findall(ir_text)))
-            if f"@{vector_math.REMAINDER_SYMBOL}(" in ir_text or f'@"{vector_math.REMAINDER_SYMBOL}"(' in ir_text:
+            if vector_math.REMAINDER_SYMBOL in ir_text:
                 OPTIMIZED.load_vector_variants({"remainder"})     # its scalar function, for any engine
             self._add(ir_text.replace('@"fill"', f'@"{name}"'), key, passes)
             self.addresses[name] = self.engine.get_function_address(name)

@@ -21,6 +21,7 @@ import llvmlite.ir as ir
 import numpy as np
 
 from engine.compiled.jsvalues import fold_binary
+from engine.compiled.vector_ir import FDLIBM_SYMBOL_PREFIX
 from engine.compiled.vector_rem import SYMBOL as REMAINDER_SYMBOL
 
 MAX_TABLE = 4096
@@ -72,7 +73,7 @@ class ElementFunction:
                     return float(_INTRINSICS[name](*map(np.float64, args)))
                 if name == REMAINDER_SYMBOL:
                     return fold_binary("%", args[0], args[1], None)
-                return fdlibm_scalar(name.rsplit("_", 1)[-1])(*args)
+                return fdlibm_scalar(name.removeprefix(FDLIBM_SYMBOL_PREFIX))(*args)
             op = v.opname
             if op == "fneg":
                 return -ev(v.operands[0])
@@ -123,7 +124,7 @@ def element_function(root: ir.Value, tables) -> ElementFunction | None:
             return v.op in _FCMP and all(walk(o) for o in v.operands)
         if isinstance(v, ir.CallInstr):
             name = getattr(v.callee, "name", "")
-            return (name in _INTRINSICS or name.startswith("bytebeat_fdlibm_") or name == REMAINDER_SYMBOL) \
+            return (name in _INTRINSICS or name.startswith(FDLIBM_SYMBOL_PREFIX) or name == REMAINDER_SYMBOL) \
                 and all(walk(a) for a in v.args)
         if isinstance(v, ir.Instruction) and v.opname in ("fneg", *_FLOAT_OPS):
             return all(walk(o) for o in v.operands)

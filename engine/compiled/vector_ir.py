@@ -124,6 +124,17 @@ def by_lane(name: str, lanes: int, args: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def intrinsic_declarations(lane_counts) -> str:
+    """Declarations of the intrinsics Vec.intrinsic and Vec.fabs call, for vectors of each
+    of `lane_counts` lanes (the unused ones cost nothing)."""
+    lines = []
+    for lanes in lane_counts:
+        vt = f"<{lanes} x double>"
+        lines += [f"declare {vt} @llvm.{name}.v{lanes}f64({', '.join([vt] * arity)})"
+                  for name, arity in (("fabs", 1), ("trunc", 1), ("copysign", 2))]
+    return "\n".join(lines)
+
+
 def function_ir(name: str, v: Vec, params: list[str], result: str, uncovered: str) -> str:
     """The variant `name` for v.lanes lanes: v's code, whose value is `result`, or, if any
     lane is `uncovered`, the scalar function on every lane."""

@@ -20,7 +20,8 @@ from __future__ import annotations
 import functools
 
 from engine.compiled import vector_rem
-from engine.compiled.vector_ir import FDLIBM_SYMBOL_PREFIX, VECTOR_SYMBOL_PREFIX, by_lane, vector_symbol
+from engine.compiled.vector_ir import (FDLIBM_SYMBOL_PREFIX, VECTOR_SYMBOL_PREFIX, by_lane, intrinsic_declarations,
+                                       vector_symbol)
 from engine.compiled.vector_pow import pow_variant
 from engine.compiled.vector_trig import trig
 
@@ -32,6 +33,10 @@ BINARY = ("atan2", "pow", "remainder")
 REMAINDER_SYMBOL = vector_rem.SYMBOL           # JS % of doubles (engine.compiled.vector_rem)
 
 
+def arity(name: str) -> int:
+    return 2 if name in BINARY else 1
+
+
 def scalar_symbol(name: str) -> str:
     """The scalar function a kernel calls: the port's `name`, or "remainder" (JS %)."""
     return REMAINDER_SYMBOL if name == "remainder" else FDLIBM_SYMBOL_PREFIX + name
@@ -39,14 +44,14 @@ def scalar_symbol(name: str) -> str:
 
 def abi_variants(name: str) -> str:
     """The value of the scalar function's `vector-function-abi-variant` attribute."""
-    params = "vv" if name in BINARY else "v"
+    params = "v" * arity(name)
     return ",".join(f"_ZGV_LLVM_N{w}{params}_{scalar_symbol(name)}({vector_symbol(name, w)})"
                     for w in LANES)
 
 
 def _lane_by_lane(name: str, lanes: int) -> str:
     vt = f"<{lanes} x double>"
-    args = ["%x", "%y"] if name in BINARY else ["%x"]
+    args = ["%x", "%y"][:arity(name)]
     params = ", ".join(f"{vt} {a}" for a in args)
     return (f"define {vt} @{vector_symbol(name, lanes)}({params}) nounwind {{\nentry:\n"
             f"{by_lane(name, lanes, args)}  ret {vt} %lane{lanes - 1}\n}}\n")
@@ -59,10 +64,9 @@ def declarations(names) -> str:
     symbols = [vector_symbol(name, w) for name in sorted(names) for w in LANES]
     lines = []
     for name in sorted(names):
-        arity = 2 if name in BINARY else 1
         for w in LANES:
             vt = f"<{w} x double>"
-            lines.append(f"declare {vt} @{vector_symbol(name, w)}({', '.join([vt] * arity)}) nounwind memory(none)")
+            lines.append(f"declare {vt} @{vector_symbol(name, w)}({', '.join([vt] * arity(name))}) nounwind memory(none)")
     used = ", ".join(f"ptr @{s}" for s in symbols)
     lines.append(f'@llvm.compiler.used = appending global [{len(symbols)} x ptr] [{used}], section "llvm.metadata"')
     return "\n".join(lines) + "\n"
@@ -75,10 +79,8 @@ def variants_ir(name: str) -> str:
     function."""
     if name == "remainder":
         return "\n".join([vector_rem.scalar_ir(), *(vector_rem.variant_ir(w) for w in LANES),
-                          *(vector_rem.intrinsic_declarations(w) for w in (1, *LANES)),
-                          *(f"declare <{w} x double> @llvm.fabs.v{w}f64(<{w} x double>)" for w in (1, *LANES))])
-    arity = 2 if name in BINARY else 1
-    parts = [f"declare double @{FDLIBM_SYMBOL_PREFIX}{name}({', '.join(['double'] * arity)}) nounwind readnone"]
+                          intrinsic_declarations((1, *LANES))])
+    parts = [f"declare double @{FDLIBM_SYMBOL_PREFIX}{name}({', '.join(['double'] * arity(name))}) nounwind readnone"]
     for lanes in LANES:
         if name == "pow":
             parts.append(pow_variant(lanes))
@@ -86,5 +88,5 @@ def variants_ir(name: str) -> str:
             parts.append(trig(name, lanes))
         else:
             parts.append(_lane_by_lane(name, lanes))
-        parts.append(f"declare <{lanes} x double> @llvm.fabs.v{lanes}f64(<{lanes} x double>)")
+    parts.append(intrinsic_declarations(LANES))
     return "\n".join(parts)

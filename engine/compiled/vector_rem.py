@@ -68,9 +68,3 @@ def variant_ir(lanes: int) -> str:
             f"  br i1 {slow}, label %by_fmod, label %done\n"
             f"by_fmod:\n  %f = frem {vt} %x, %y\n  ret {vt} %f\n"
             f"done:\n  ret {vt} {result}\n}}\n")
-
-
-def intrinsic_declarations(lanes: int) -> str:
-    vt = f"<{lanes} x double>"
-    return "\n".join(f"declare {vt} @llvm.{name}.v{lanes}f64({', '.join([vt] * arity)})"
-                     for name, arity in (("trunc", 1), ("copysign", 2)))

@@ -47,7 +47,7 @@ exit:
 
 
 def scalar(name: str):
-    arity = 2 if name in vector_math.BINARY else 1
+    arity = vector_math.arity(name)
     return ctypes.CFUNCTYPE(ctypes.c_double, *[ctypes.c_double] * arity)(fdlibm_address(name))
 
 
@@ -124,7 +124,7 @@ def test_every_functions_variants_compute_the_port_lane_by_lane(name):
     rng = np.random.default_rng(3)
     columns = [np.concatenate([rng.uniform(-20, 20, 4000), rng.standard_normal(4000) * 1e3,
                                [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5]])
-               for _ in range(2 if name in vector_math.BINARY else 1)]
+               for _ in range(vector_math.arity(name))]
     f = scalar(name)
     expected = np.array([f(*args) for args in zip(*columns)])
     for lanes in vector_math.LANES:
