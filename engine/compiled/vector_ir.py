@@ -85,7 +85,7 @@ class Vec:
         return self.emit(f"call {vt} @llvm.{name}.v{self.lanes}f64({', '.join(f'{vt} {a}' for a in args)})")
 
     def fabs(self, x: str) -> str:
-        return self.emit(f"call {self.ty('double')} @llvm.fabs.v{self.lanes}f64({self.ty('double')} {x})")
+        return self.intrinsic("fabs", x)
 
     def words(self, hi: str, lo) -> str:
         """INSERT_WORDS(x, hi, lo) (lo: an i32 vector or 0)."""
